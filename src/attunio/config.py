@@ -1,0 +1,156 @@
+"""One typed settings object: config/attunio.toml, then ATTUNIO_* environment overrides.
+
+Decoded and validated once at start-up and passed in explicitly; nothing reads the
+environment at import time. A bad value stops start-up with a message naming the
+setting and what is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+ENV_PREFIX = "ATTUNIO_"
+CONFIG_ENV = "ATTUNIO_CONFIG"
+DEFAULT_CONFIG = Path("config/attunio.toml")
+
+Port = Annotated[int, Meta(ge=1, le=65535)]
+
+
+class PathsSettings(Struct, kw_only=True, forbid_unknown_fields=True):
+    data_dir: str = "data"
+    """Directory holding the encrypted store and instance state (the only place the appliance writes)."""
+    key_file: str = "secrets/store.key"
+    """Raw 256-bit store key (64 hex characters). Kept outside data_dir so a copied volume is unreadable."""
+
+
+class ServerSettings(Struct, kw_only=True, forbid_unknown_fields=True):
+    host: str = "127.0.0.1"
+    port: Port = 8443
+    workers: Annotated[int, Meta(ge=1, le=64)] = 1
+    max_body_bytes: Annotated[int, Meta(ge=1024, le=64 * 1024 * 1024)] = 2 * 1024 * 1024
+    trusted_proxies: list[str] = msgspec.field(default_factory=list)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    access_log: bool = True
+
+
+class TlsSettings(Struct, kw_only=True, forbid_unknown_fields=True):
+    enabled: bool = True
+    profile: Literal["modern", "intermediate"] = "modern"
+    cert_file: str = ""
+    """PEM certificate chain. Empty: the self-signed certificate made by `attunio init` in data_dir/tls."""
+    key_file: str = ""
+    key_password_file: str = ""
+    client_ca_file: str = ""
+    """PEM CA bundle. When set, clients must present a certificate signed by it (mTLS)."""
+    hostnames: list[str] = msgspec.field(default_factory=lambda: ["localhost"])
+    ip_addresses: list[str] = msgspec.field(default_factory=lambda: ["127.0.0.1", "::1"])
+    hsts_max_age: Annotated[int, Meta(ge=0, le=63072000)] = 31536000
+
+
+class BillingSettings(Struct, kw_only=True, forbid_unknown_fields=True):
+    sandbox_daily_quota: Annotated[int, Meta(ge=1, le=10_000_000)] = 500
+
+
+class TrustSettings(Struct, kw_only=True, forbid_unknown_fields=True):
+    extra_vendor_keys: list[str] = msgspec.field(default_factory=list)
+    """Paths of extra trusted vendor public keys (development and tests only; announced at start-up)."""
+
+
+class CalibrationSettings(Struct, kw_only=True, forbid_unknown_fields=True):
+    max_bundle_bytes: Annotated[int, Meta(ge=1024, le=16 * 1024 * 1024)] = 1024 * 1024
+
+
+class StoreSettings(Struct, kw_only=True, forbid_unknown_fields=True):
+    busy_timeout_ms: Annotated[int, Meta(ge=100, le=600_000)] = 10_000
+
+
+class Settings(Struct, kw_only=True, forbid_unknown_fields=True):
+    paths: PathsSettings = msgspec.field(default_factory=PathsSettings)
+    server: ServerSettings = msgspec.field(default_factory=ServerSettings)
+    tls: TlsSettings = msgspec.field(default_factory=TlsSettings)
+    billing: BillingSettings = msgspec.field(default_factory=BillingSettings)
+    trust: TrustSettings = msgspec.field(default_factory=TrustSettings)
+    calibration: CalibrationSettings = msgspec.field(default_factory=CalibrationSettings)
+    store: StoreSettings = msgspec.field(default_factory=StoreSettings)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.paths.data_dir)
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "attunio.db"
+
+    @property
+    def key_file(self) -> Path:
+        return Path(self.paths.key_file)
+
+
+class ConfigError(Exception):
+    """A setting is missing, unknown or out of its allowed range."""
+
+
+def setting_names() -> list[str]:
+    """Every setting as `section.field`, in declaration order (the docs test uses this)."""
+    names = []
+    for section in Settings.__struct_fields__:
+        section_type = Settings.__annotations__[section]
+        cls = globals()[section_type] if isinstance(section_type, str) else section_type
+        names.extend(f"{section}.{field}" for field in cls.__struct_fields__)
+    return names
+
+
+def env_name(setting: str) -> str:
+    return ENV_PREFIX + setting.replace(".", "_").upper()
+
+
+def _parse_env_value(raw: str) -> Any:
+    """Environment values are TOML literals when they parse as one (numbers, booleans, arrays)."""
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    environ = os.environ if environ is None else environ
+    if path is None:
+        path = Path(environ.get(CONFIG_ENV, str(DEFAULT_CONFIG)))
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    elif CONFIG_ENV in environ:
+        raise ConfigError(f"{CONFIG_ENV} names {path}, which does not exist")
+
+    by_env = {env_name(name): name for name in setting_names()}
+    for key, value in environ.items():
+        if not key.startswith(ENV_PREFIX) or key == CONFIG_ENV:
+            continue
+        if key not in by_env:
+            raise ConfigError(f"{key} is not a setting; see docs/operations.md for the list")
+        section, field = by_env[key].split(".")
+        raw.setdefault(section, {})[field] = _parse_env_value(value)
+
+    try:
+        return msgspec.convert(raw, Settings)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"invalid setting: {_describe(exc)}") from None
+
+
+def _describe(exc: msgspec.ValidationError) -> str:
+    """Turn msgspec's `... - at `$.server.port`` into `server.port: ...` naming the setting."""
+    text = str(exc)
+    if " - at `$." in text:
+        message, _, where = text.rpartition(" - at `$.")
+        return f"{where.rstrip('`')}: {message}"
+    return text
