@@ -1,6 +1,7 @@
 """Schema migrations, applied in order and recorded in the database itself.
 
-Append new entries; never edit one that has shipped.
+Each concern keeps its tables in its own `schema_*.py` module (core 1–9, billing 10–19, model
+registry 20–29, operations 30–39). Append new entries; never edit one that has shipped.
 """
 
 from __future__ import annotations
@@ -8,9 +9,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from attunio.store import schema_billing, schema_models, schema_ops
 from attunio.store.errors import StoreError
 
-MIGRATIONS: list[tuple[int, str, str]] = [
+CORE: list[tuple[int, str, str]] = [
     (
         1,
         "core: settings, apps, api keys, admins, audit",
@@ -61,6 +63,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
 ]
 
 
+MIGRATIONS = sorted(CORE + schema_billing.MIGRATIONS + schema_models.MIGRATIONS + schema_ops.MIGRATIONS)
+
+
+def applied_versions(conn: Any) -> set[int]:
+    return {int(row[0]) for row in conn.execute("SELECT id FROM migrations")}
+
+
 def schema_version(conn: Any) -> int:
     row = conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'migrations'"
@@ -80,6 +89,7 @@ def apply_migrations(conn: Any) -> list[int]:
         "CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL)"
     )
     current = schema_version(conn)
+    done = applied_versions(conn)
     if current > latest_version():
         raise StoreError(
             f"store schema {current} is newer than this release understands ({latest_version()}); "
@@ -87,7 +97,7 @@ def apply_migrations(conn: Any) -> list[int]:
         )
     applied = []
     for number, name, sql in MIGRATIONS:
-        if number <= current:
+        if number in done:
             continue
         for statement in filter(str.strip, sql.split(";")):
             conn.execute(statement)
