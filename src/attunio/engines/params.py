@@ -20,10 +20,12 @@ class ParamsBase(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     """Base of every engine's params Struct.
 
     `ORDERED` lists pairs `(lower, higher)` of field names whose values must satisfy
-    `lower < higher` (band edges that would otherwise cross).
+    `lower < higher` (band edges that would otherwise cross). `SUM_TO` lists groups of field
+    names whose values must add up to a fixed total (e.g. factor maxima summing to 100).
     """
 
     ORDERED: ClassVar[tuple[tuple[str, str], ...]] = ()
+    SUM_TO: ClassVar[tuple[tuple[tuple[str, ...], float], ...]] = ()
 
 
 def capped(low: float, high: float, rationale: str, source: str, unit: str = "") -> msgspec.Meta:
@@ -123,6 +125,16 @@ def check_caps(params: ParamsBase) -> list[CapViolation]:
                     param=lower,
                     value=values[lower],
                     message=f"{lower}={values[lower]} must be below {higher}={values[higher]}",
+                )
+            )
+    for names, total in type(params).SUM_TO:
+        got = sum(values.get(name, 0.0) for name in names)
+        if abs(got - total) > 1e-9:
+            violations.append(
+                CapViolation(
+                    param=names[0],
+                    value=got,
+                    message=f"{' + '.join(names)} = {got} must equal {total}",
                 )
             )
     return violations
