@@ -50,7 +50,7 @@ class Biomarker(Request, frozen=True):
 
 
 class Results(Request, frozen=True):
-    biomarkers: Annotated[list[Biomarker], msgspec.Meta(max_length=200)] = []
+    biomarkers: Annotated[list[Biomarker], msgspec.Meta(max_length=200)] = msgspec.field(default_factory=list)
 
 
 class Lab(Request, frozen=True):
@@ -69,26 +69,56 @@ class BiomarkerParams(ParamsBase, frozen=True):
     # These only make the wording and tone of an already-abnormal reading stronger; none of them
     # can silence a flagged reading or lower the critical floor.
     lithium_toxic_mmol_l: Annotated[
-        float, capped(1.0, 2.0, "Lithium level from which a high reading is worded as toxic and raised to "
-                      "`elevated`.", "Lithium label; toxicity commonly above ~1.5 mmol/L.", "mmol/L")
+        float,
+        capped(
+            1.0,
+            2.0,
+            "Lithium level from which a high reading is worded as toxic and raised to `elevated`.",
+            "Lithium label; toxicity commonly above ~1.5 mmol/L.",
+            "mmol/L",
+        ),
     ] = 1.5
     sodium_marked_below_mmol_l: Annotated[
-        float, capped(120, 134, "Sodium below which a low reading is worded as marked hyponatraemia and "
-                      "raised to `elevated`.", "Hyponatraemia < 130 mmol/L is moderate-to-severe "
-                      "(European hyponatraemia guideline 2014); SSRI-SIADH reviews.", "mmol/L")
+        float,
+        capped(
+            120,
+            134,
+            "Sodium below which a low reading is worded as marked hyponatraemia and raised to `elevated`.",
+            "Hyponatraemia < 130 mmol/L is moderate-to-severe "
+            "(European hyponatraemia guideline 2014); SSRI-SIADH reviews.",
+            "mmol/L",
+        ),
     ] = 130
     vitamin_d_deficient_below_ng_ml: Annotated[
-        float, capped(10, 30, "25-OH vitamin D below which a low reading is worded as deficiency.",
-                      "Endocrine Society 2011: < 20 ng/mL deficient.", "ng/mL")
+        float,
+        capped(
+            10,
+            30,
+            "25-OH vitamin D below which a low reading is worded as deficiency.",
+            "Endocrine Society 2011: < 20 ng/mL deficient.",
+            "ng/mL",
+        ),
     ] = 20
     valproate_toxic_ug_ml: Annotated[
-        float, capped(100, 175, "Valproate level from which a high reading is worded as toxic and raised "
-                      "to `elevated`.", "Trough window 50–100 µg/mL; toxicity rises above ~125.", "µg/mL")
+        float,
+        capped(
+            100,
+            175,
+            "Valproate level from which a high reading is worded as toxic and raised to `elevated`.",
+            "Trough window 50–100 µg/mL; toxicity rises above ~125.",
+            "µg/mL",
+        ),
     ] = 125
 
 
-class BiomarkerAnalysis(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True,
-                        tag_field="object", tag="biomarker.analysis"):
+class BiomarkerAnalysis(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    omit_defaults=True,
+    tag_field="object",
+    tag="biomarker.analysis",
+):
     model: ModelRef
     sessionRef: str | None = None
     generatedAt: str
@@ -189,7 +219,9 @@ def interpret(reading: Biomarker, lab: Lab, params: BiomarkerParams) -> Signal:
     measured = _measured(reading)
     ref = f" (ref {reading.referenceRange})" if reading.referenceRange else ""
     at = f"at {measured}" if reading.value not in (None, "") else f"({measured})"
-    metric: float | str | None = echo(float(reading.value)) if isinstance(reading.value, int | float) else reading.value
+    metric: float | str | None = (
+        echo(float(reading.value)) if isinstance(reading.value, int | float) else reading.value
+    )
     return Signal(
         module=MODULE,
         signalKey=f"bio_{marker.key if marker else slug(reading.name)}",
@@ -205,8 +237,9 @@ def interpret(reading: Biomarker, lab: Lab, params: BiomarkerParams) -> Signal:
     )
 
 
-def analyze(request: BiomarkerRequest, params: BiomarkerParams, now: datetime,
-            model: ModelRef | None = None) -> BiomarkerAnalysis:
+def analyze(
+    request: BiomarkerRequest, params: BiomarkerParams, now: datetime, model: ModelRef | None = None
+) -> BiomarkerAnalysis:
     signals = [
         interpret(reading, lab, params)
         for lab in request.labs

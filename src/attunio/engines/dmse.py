@@ -66,19 +66,30 @@ class DmseParams(ParamsBase, frozen=True):
     ] = 1.5
     latency_clinical_s: Annotated[
         float,
-        capped(1.0, 6.0, "Mean latency judged markedly delayed; the reference fixes 2.6 s as marked.",
-               HEURISTIC, "s"),
+        capped(
+            1.0,
+            6.0,
+            "Mean latency judged markedly delayed; the reference fixes 2.6 s as marked.",
+            HEURISTIC,
+            "s",
+        ),
     ] = 2.5
     psychomotor_borderline: Annotated[
-        float, capped(1, 20, "Fidget episodes per session from which restlessness is noted.", HEURISTIC,
-                      "episodes")
+        float,
+        capped(1, 20, "Fidget episodes per session from which restlessness is noted.", HEURISTIC, "episodes"),
     ] = 3
     psychomotor_clinical: Annotated[
         float, capped(2, 50, "Fidget episodes per session judged marked restlessness.", HEURISTIC, "episodes")
     ] = 6
     speech_slow_borderline_wpm: Annotated[
-        float, capped(80, 140, "Rate below which speech is noted as slowed; conversation runs ≈150 wpm.",
-                      HEURISTIC, "wpm")
+        float,
+        capped(
+            80,
+            140,
+            "Rate below which speech is noted as slowed; conversation runs ≈150 wpm.",
+            HEURISTIC,
+            "wpm",
+        ),
     ] = 110
     speech_slow_clinical_wpm: Annotated[
         float, capped(50, 120, "Rate below which speech is judged markedly slowed.", HEURISTIC, "wpm")
@@ -87,19 +98,32 @@ class DmseParams(ParamsBase, frozen=True):
         float, capped(160, 240, "Rate above which speech is noted as rapid.", HEURISTIC, "wpm")
     ] = 190
     speech_fast_clinical_wpm: Annotated[
-        float, capped(180, 320, "Rate above which speech is judged markedly rapid (possible pressure).",
-                      HEURISTIC, "wpm")
+        float,
+        capped(
+            180,
+            320,
+            "Rate above which speech is judged markedly rapid (possible pressure).",
+            HEURISTIC,
+            "wpm",
+        ),
     ] = 220
     attention_borderline_pct: Annotated[
         float, capped(40, 95, "On-screen share below which attention is noted as reduced.", HEURISTIC, "%")
     ] = 70
     attention_clinical_pct: Annotated[
-        float, capped(20, 85, "On-screen share below which attention is judged markedly reduced.",
-                      HEURISTIC, "%")
+        float,
+        capped(20, 85, "On-screen share below which attention is judged markedly reduced.", HEURISTIC, "%"),
     ] = 50
     short_session_s: Annotated[
-        float, capped(30, 900, "Sessions shorter than this lower confidence one step: counts and means "
-                      "rest on too little speech and movement.", "Design choice; heuristic.", "s")
+        float,
+        capped(
+            30,
+            900,
+            "Sessions shorter than this lower confidence one step: counts and means "
+            "rest on too little speech and movement.",
+            "Design choice; heuristic.",
+            "s",
+        ),
     ] = 180
     signals_for_high: Annotated[
         int, capped(2, 4, "Signals present for high overall confidence.", "Design choice.", "signals")
@@ -108,12 +132,25 @@ class DmseParams(ParamsBase, frozen=True):
         int, capped(1, 3, "Signals present for moderate overall confidence.", "Design choice.", "signals")
     ] = 2
     trend_sd_multiple: Annotated[
-        float, capped(0.5, 3.0, "A value this many sample SDs from the baseline mean is a trend.",
-                      "Jacobson & Truax 1991 (reliable change uses the spread of prior values).", "SD")
+        float,
+        capped(
+            0.5,
+            3.0,
+            "A value this many sample SDs from the baseline mean is a trend.",
+            "Jacobson & Truax 1991 (reliable change uses the spread of prior values).",
+            "SD",
+        ),
     ] = 1.0
     trend_min_relative: Annotated[
-        float, capped(0.0, 0.5, "Smallest change, as a share of the baseline mean, counted as a trend; "
-                      "guards against a near-zero SD.", "Design choice.", "fraction")
+        float,
+        capped(
+            0.0,
+            0.5,
+            "Smallest change, as a share of the baseline mean, counted as a trend; "
+            "guards against a near-zero SD.",
+            "Design choice.",
+            "fraction",
+        ),
     ] = 0.05
 
     ORDERED = (
@@ -151,8 +188,9 @@ class DmseSignal(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     baseline: Baseline | None = None
 
 
-class DmseAnalysis(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True,
-                   tag_field="object", tag="dmse.analysis"):
+class DmseAnalysis(
+    msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, tag_field="object", tag="dmse.analysis"
+):
     model: ModelRef
     sessionRef: str | None = None
     generatedAt: str
@@ -179,8 +217,11 @@ def _latency(v: float, p: DmseParams) -> _Reading:
         return _Reading("clinical_attention", f"Markedly delayed response latency (avg {fmt(v)}s).", line)
     if v >= p.latency_borderline_s:
         return _Reading("borderline", f"Mildly delayed response latency (avg {fmt(v)}s).", line)
-    return _Reading("within_normal_limits", f"Response latency within expected range (avg {fmt(v)}s).",
-                    f"Speech: response latency within normal limits (avg ~{fmt(v)}s).")
+    return _Reading(
+        "within_normal_limits",
+        f"Response latency within expected range (avg {fmt(v)}s).",
+        f"Speech: response latency within normal limits (avg ~{fmt(v)}s).",
+    )
 
 
 def _psychomotor(v: float, p: DmseParams) -> _Reading:
@@ -189,24 +230,34 @@ def _psychomotor(v: float, p: DmseParams) -> _Reading:
         return _Reading("clinical_attention", f"Marked motor restlessness ({_episodes(v)}).", line)
     if v >= p.psychomotor_borderline:
         return _Reading("borderline", f"Mild motor restlessness ({_episodes(v)}).", line)
-    return _Reading("within_normal_limits", f"Motor activity within expected range ({_episodes(v)}).",
-                    f"Psychomotor: no psychomotor agitation observed ({_episodes(v)}).")
+    return _Reading(
+        "within_normal_limits",
+        f"Motor activity within expected range ({_episodes(v)}).",
+        f"Psychomotor: no psychomotor agitation observed ({_episodes(v)}).",
+    )
 
 
 def _speech(v: float, p: DmseParams) -> _Reading:
     wpm = f"{fmt(v)} wpm"
     if v < p.speech_slow_clinical_wpm:
-        return _Reading("clinical_attention", f"Markedly slowed speech rate ({wpm}).",
-                        f"Speech: slowed rate (~{wpm}).")
+        return _Reading(
+            "clinical_attention", f"Markedly slowed speech rate ({wpm}).", f"Speech: slowed rate (~{wpm})."
+        )
     if v < p.speech_slow_borderline_wpm:
         return _Reading("borderline", f"Mildly slowed speech rate ({wpm}).", f"Speech: slowed rate (~{wpm}).")
     if v > p.speech_fast_clinical_wpm:
-        return _Reading("clinical_attention", f"Markedly rapid speech rate ({wpm}).",
-                        f"Speech: rapid, possibly pressured rate (~{wpm}).")
+        return _Reading(
+            "clinical_attention",
+            f"Markedly rapid speech rate ({wpm}).",
+            f"Speech: rapid, possibly pressured rate (~{wpm}).",
+        )
     if v > p.speech_fast_borderline_wpm:
         return _Reading("borderline", f"Mildly rapid speech rate ({wpm}).", f"Speech: rapid rate (~{wpm}).")
-    return _Reading("within_normal_limits", f"Speech rate within expected range ({wpm}).",
-                    f"Speech: normal rate (~{wpm}).")
+    return _Reading(
+        "within_normal_limits",
+        f"Speech rate within expected range ({wpm}).",
+        f"Speech: normal rate (~{wpm}).",
+    )
 
 
 def _attention(v: float, p: DmseParams) -> _Reading:
@@ -216,8 +267,11 @@ def _attention(v: float, p: DmseParams) -> _Reading:
         return _Reading("clinical_attention", f"Markedly reduced sustained attention ({share}).", line)
     if v < p.attention_borderline_pct:
         return _Reading("borderline", f"Mildly reduced sustained attention ({share}).", line)
-    return _Reading("within_normal_limits", f"Sustained attention within expected range ({share}).",
-                    f"Attention: sustained attention maintained ({share}).")
+    return _Reading(
+        "within_normal_limits",
+        f"Sustained attention within expected range ({share}).",
+        f"Attention: sustained attention maintained ({share}).",
+    )
 
 
 class _Spec(msgspec.Struct, frozen=True):
@@ -247,7 +301,9 @@ def missing_evidence(request: DmseRequest) -> str | None:
 def baseline_of(values: list[float]) -> Baseline:
     data = np.asarray(values, dtype=np.float64)
     sd = float(np.std(data, ddof=1)) if data.size >= 2 else None
-    return Baseline(mean=num(float(np.mean(data)), 3), sd=None if sd is None else num(sd, 3), n=int(data.size))
+    return Baseline(
+        mean=num(float(np.mean(data)), 3), sd=None if sd is None else num(sd, 3), n=int(data.size)
+    )
 
 
 def trend_of(value: float, values: list[float], p: DmseParams) -> TrendDir:
@@ -266,8 +322,12 @@ def trend_of(value: float, values: list[float], p: DmseParams) -> TrendDir:
     return "stable"
 
 
-def analyze(request: DmseRequest, params: DmseParams, now: datetime, model: ModelRef | None = None) -> DmseAnalysis:
-    short = request.sessionDurationSeconds is not None and request.sessionDurationSeconds < params.short_session_s
+def analyze(
+    request: DmseRequest, params: DmseParams, now: datetime, model: ModelRef | None = None
+) -> DmseAnalysis:
+    short = (
+        request.sessionDurationSeconds is not None and request.sessionDurationSeconds < params.short_session_s
+    )
     signal_confidence: Confidence = "moderate" if short else "high"
     signals: list[DmseSignal] = []
     narrative: list[str] = []

@@ -50,4 +50,3 @@ class Assessment(Request, frozen=True):
 
 
 Assessments = Annotated[list[Assessment], msgspec.Meta(max_length=MAX_ASSESSMENTS)]
-

@@ -34,7 +34,7 @@ DISCLAIMER = (
 
 
 class OutcomeRequest(Request, frozen=True):
-    assessments: Assessments = []
+    assessments: Assessments = msgspec.field(default_factory=list)
     dmseLatencyPctChange: PctChange | None = None
     activeMedications: Count100 = 0
     biomarkerWatchCount: Count100 = 0
@@ -44,35 +44,71 @@ class OutcomeRequest(Request, frozen=True):
 
 class OutcomeParams(ParamsBase, frozen=True):
     symptoms_weight: Annotated[
-        float, capped(60, 100, "Points for a 100% reduction from the first administration; a 50% (response) "
-                      "reduction earns half.", "Response = ≥50% reduction (NCQA HEDIS, NQF 1885).", "points")
+        float,
+        capped(
+            60,
+            100,
+            "Points for a 100% reduction from the first administration; a 50% (response) "
+            "reduction earns half.",
+            "Response = ≥50% reduction (NCQA HEDIS, NQF 1885).",
+            "points",
+        ),
     ] = 90
     dmse_weight: Annotated[
-        float, capped(0, 20, "Most points a latency change can add or remove.",
-                      "Heuristic; latency tracks severity (Mundt 2012, Cohen 2024).", "points")
+        float,
+        capped(
+            0,
+            20,
+            "Most points a latency change can add or remove.",
+            "Heuristic; latency tracks severity (Mundt 2012, Cohen 2024).",
+            "points",
+        ),
     ] = 10
     dmse_full_pct: Annotated[
-        float, capped(10, 50, "Latency change, in percent, that earns the full dmse weight; a fall is "
-                      "improvement.", "Heuristic default.", "%")
+        float,
+        capped(
+            10,
+            50,
+            "Latency change, in percent, that earns the full dmse weight; a fall is improvement.",
+            "Heuristic default.",
+            "%",
+        ),
     ] = 20
     medication_on_treatment: Annotated[
         float, capped(0, 10, "Points for being engaged in medication treatment.", "Design choice.", "points")
     ] = 5
     polypharmacy_count: Annotated[
-        int, capped(3, 10, "Active medications from which no engagement credit is given; the regimen "
-                    "needs review instead.", "Polypharmacy = ≥5 concurrent medicines (Masnoon 2017).",
-                    "medications")
+        int,
+        capped(
+            3,
+            10,
+            "Active medications from which no engagement credit is given; the regimen needs review instead.",
+            "Polypharmacy = ≥5 concurrent medicines (Masnoon 2017).",
+            "medications",
+        ),
     ] = 5
     biomarker_per_item: Annotated[
-        float, capped(1, 10, "Points removed per flagged biomarker watch-item (possible medical driver).",
-                      "Holder 2014: reversible medical drivers of psychiatric presentations.", "points")
+        float,
+        capped(
+            1,
+            10,
+            "Points removed per flagged biomarker watch-item (possible medical driver).",
+            "Holder 2014: reversible medical drivers of psychiatric presentations.",
+            "points",
+        ),
     ] = 5
     biomarker_max: Annotated[
         float, capped(5, 30, "Most points biomarker watch-items can remove.", "Design choice.", "points")
     ] = 15
     sleep_weight: Annotated[
-        float, capped(0, 20, "Points for sleep inside the healthy range; as many are removed at the far "
-                      "edge of the span.", "Design choice.", "points")
+        float,
+        capped(
+            0,
+            20,
+            "Points for sleep inside the healthy range; as many are removed at the far edge of the span.",
+            "Design choice.",
+            "points",
+        ),
     ] = 10
     sleep_healthy_low_h: Annotated[
         float, capped(6, 8, "Lower edge of healthy nightly sleep.", "AASM/SRS 2015: adults ≥ 7 h.", "h")
@@ -81,12 +117,24 @@ class OutcomeParams(ParamsBase, frozen=True):
         float, capped(8, 10, "Upper edge of healthy nightly sleep.", "NSF 2015: adults 7–9 h.", "h")
     ] = 9
     sleep_span_h: Annotated[
-        float, capped(1, 4, "Hours outside the healthy range over which the sleep score falls from +1 "
-                      "to -1.", "Design choice.", "h")
+        float,
+        capped(
+            1,
+            4,
+            "Hours outside the healthy range over which the sleep score falls from +1 to -1.",
+            "Design choice.",
+            "h",
+        ),
     ] = 2
     direction_threshold: Annotated[
-        float, capped(5, 25, "Composite at or beyond ± this is improving / worsening; between is stable.",
-                      "Design choice.", "points")
+        float,
+        capped(
+            5,
+            25,
+            "Composite at or beyond ± this is improving / worsening; between is stable.",
+            "Design choice.",
+            "points",
+        ),
     ] = 10
     confidence_sources_high: Annotated[
         int, capped(2, 5, "Available sources for high confidence.", "Design choice.", "sources")
@@ -95,8 +143,14 @@ class OutcomeParams(ParamsBase, frozen=True):
         int, capped(1, 4, "Available sources for moderate confidence.", "Design choice.", "sources")
     ] = 2
     agreement_high: Annotated[
-        float, capped(0.5, 1.0, "Share of non-zero contributions that must agree in sign with the composite "
-                      "for high confidence.", "Design choice.", "fraction")
+        float,
+        capped(
+            0.5,
+            1.0,
+            "Share of non-zero contributions that must agree in sign with the composite for high confidence.",
+            "Design choice.",
+            "fraction",
+        ),
     ] = 0.75
 
     ORDERED = (
@@ -117,8 +171,9 @@ class Component(msgspec.Struct, frozen=True, kw_only=True):
     available: bool
 
 
-class OutcomeScore(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True,
-                   tag_field="object", tag="outcome.score"):
+class OutcomeScore(
+    msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, tag_field="object", tag="outcome.score"
+):
     model: ModelRef
     sessionRef: str | None = None
     generatedAt: str
@@ -144,14 +199,15 @@ def _symptoms(request: OutcomeRequest, p: OutcomeParams) -> _Part:
     series = group(request.assessments)
     chosen = most_covered([s for s in series if len(s.points) >= 2])
     if chosen is None:
-        detail = ("Only one administration per instrument; change needs at least two." if series
-                  else "No symptom-scale administrations supplied.")
+        detail = (
+            "Only one administration per instrument; change needs at least two."
+            if series
+            else "No symptom-scale administrations supplied."
+        )
         return _Part("symptoms", label, 0.0, detail, False)
     first, last = chosen.first.score, chosen.latest.score
-    if first > 0:
-        reduction = (first - last) / first
-    else:
-        reduction = 0.0 if last == 0 else -1.0
+    # From a zero baseline any rise is full worsening; the relative change is undefined there.
+    reduction = (first - last) / first if first > 0 else (0.0 if last == 0 else -1.0)
     verb = "improved" if last < first else ("worsened" if last > first else "unchanged")
     change = f"at {fmt(last)}" if verb == "unchanged" else f"{fmt(first)}→{fmt(last)}"
     detail = f"{chosen.name} {verb} {change} across {len(chosen.points)} administrations."
@@ -173,10 +229,20 @@ def _medication(count: int, p: OutcomeParams) -> _Part:
         return _Part("medication", label, 0.0, "No active medications reported.", False)
     plural = "" if count == 1 else "s"
     if count >= p.polypharmacy_count:
-        return _Part("medication", label, 0.0,
-                     f"{count} active medications — polypharmacy; no engagement credit, review the regimen.", True)
-    return _Part("medication", label, p.medication_on_treatment,
-                 f"{count} active medication{plural} — engaged in treatment.", True)
+        return _Part(
+            "medication",
+            label,
+            0.0,
+            f"{count} active medications — polypharmacy; no engagement credit, review the regimen.",
+            True,
+        )
+    return _Part(
+        "medication",
+        label,
+        p.medication_on_treatment,
+        f"{count} active medication{plural} — engaged in treatment.",
+        True,
+    )
 
 
 def _biomarker(count: int, p: OutcomeParams) -> _Part:
@@ -185,8 +251,13 @@ def _biomarker(count: int, p: OutcomeParams) -> _Part:
         return _Part("biomarker", label, 0.0, "No flagged biomarker watch-items reported.", False)
     points = -min(p.biomarker_max, p.biomarker_per_item * count)
     plural = "" if count == 1 else "s"
-    return _Part("biomarker", label, points,
-                 f"{count} flagged biomarker watch-item{plural} — possible medical driver to rule out.", True)
+    return _Part(
+        "biomarker",
+        label,
+        points,
+        f"{count} flagged biomarker watch-item{plural} — possible medical driver to rule out.",
+        True,
+    )
 
 
 def sleep_score(hours: float, p: OutcomeParams) -> float:
@@ -209,8 +280,13 @@ def _sleep(hours: float | None, p: OutcomeParams) -> _Part:
         where = f"above the {high}h healthy maximum"
     else:
         where = f"within the {low}–{high}h healthy range"
-    return _Part("sleep", label, p.sleep_weight * sleep_score(hours, p),
-                 f"Averaging {fmt(hours)}h/night — {where}.", True)
+    return _Part(
+        "sleep",
+        label,
+        p.sleep_weight * sleep_score(hours, p),
+        f"Averaging {fmt(hours)}h/night — {where}.",
+        True,
+    )
 
 
 def parts_of(request: OutcomeRequest, p: OutcomeParams) -> list[_Part]:
@@ -226,9 +302,11 @@ def parts_of(request: OutcomeRequest, p: OutcomeParams) -> list[_Part]:
 def missing_evidence(request: OutcomeRequest) -> str | None:
     if any(part.available for part in parts_of(request, OutcomeParams())):
         return None
-    return ("Outcome scoring needs at least one source: two or more administrations of one instrument "
-            "in `assessments`, `dmseLatencyPctChange`, `activeMedications`, `biomarkerWatchCount` or "
-            "`avgSleepHours`.")
+    return (
+        "Outcome scoring needs at least one source: two or more administrations of one instrument "
+        "in `assessments`, `dmseLatencyPctChange`, `activeMedications`, `biomarkerWatchCount` or "
+        "`avgSleepHours`."
+    )
 
 
 def _confidence(parts: list[_Part], total: float, p: OutcomeParams) -> Confidence:
@@ -242,8 +320,9 @@ def _confidence(parts: list[_Part], total: float, p: OutcomeParams) -> Confidenc
     return "low"
 
 
-def analyze(request: OutcomeRequest, params: OutcomeParams, now: datetime,
-            model: ModelRef | None = None) -> OutcomeScore:
+def analyze(
+    request: OutcomeRequest, params: OutcomeParams, now: datetime, model: ModelRef | None = None
+) -> OutcomeScore:
     parts = parts_of(request, params)
     total = sum(part.points for part in parts)
     score = round_int(clamp(total, -100.0, 100.0))
@@ -262,12 +341,17 @@ def analyze(request: OutcomeRequest, params: OutcomeParams, now: datetime,
         direction=direction,
         confidence=_confidence(parts, total, params),
         components=[
-            Component(key=part.key, label=part.label, contribution=num(part.points, 1), detail=part.detail,
-                      available=part.available)
+            Component(
+                key=part.key,
+                label=part.label,
+                contribution=num(part.points, 1),
+                detail=part.detail,
+                available=part.available,
+            )
             for part in parts
         ],
         summaryLine=f"Treatment response is {direction} (composite {signed(score)}) across {sources} "
-                    f"independent data {noun}.",
+        f"independent data {noun}.",
         sourceCount=sources,
         disclaimer=DISCLAIMER,
     )

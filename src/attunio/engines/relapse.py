@@ -7,7 +7,7 @@ Nothing is auto-actioned: the answer carries a conservative recommendation for e
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 import msgspec
 
@@ -24,8 +24,10 @@ from attunio.engines.common import (
     signed,
 )
 from attunio.engines.inputs import Assessments, Days, PctChange, Request, SessionRef, SleepHours
-from attunio.engines.params import ParamsBase, capped
+from attunio.engines.relapse_params import RelapseParams
 from attunio.engines.scales import Series, fraction, group, severity_of
+
+__all__ = ["RelapseParams", "RelapsePrediction", "RelapseRequest", "analyze", "missing_evidence"]
 
 KEY = "relapse_risk"
 DISCLAIMER = (
@@ -35,98 +37,13 @@ DISCLAIMER = (
 
 
 class RelapseRequest(Request, frozen=True):
-    assessments: Assessments = []
+    assessments: Assessments = msgspec.field(default_factory=list)
     dmseLatencyPctChange: PctChange | None = None
     avgSleepHours: SleepHours | None = None
     daysSinceMedChange: Days | None = None
     hasActiveMedication: bool = False
     daysSinceLastVisit: Days | None = None
     sessionRef: SessionRef | None = None
-
-
-def _points(low: float, high: float, what: str) -> msgspec.Meta:
-    return capped(low, high, what, "Design choice; the factor maxima must sum to 100.", "points")
-
-
-class RelapseParams(ParamsBase, frozen=True):
-    symptoms_level_points: Annotated[float, _points(5, 25, "Points for the latest score at its scale maximum.")] = 12
-    symptoms_velocity_points: Annotated[
-        float, _points(15, 35, "Points for a rise between the two latest administrations of at least "
-                       "`velocity_full_rise`; relapse is a change of state, so the rise weighs most.")
-    ] = 26
-    sleep_points: Annotated[float, _points(10, 25, "Points for very short sleep.")] = 18
-    dmse_points: Annotated[float, _points(10, 25, "Points for a latency rise of `dmse_full_pct` or more.")] = 20
-    medication_points: Annotated[float, _points(5, 20, "Points on the day of a medication change.")] = 12
-    cadence_points: Annotated[float, _points(5, 20, "Points once the visit gap reaches `cadence_full_days`.")] = 12
-    velocity_full_rise: Annotated[
-        float, capped(0.1, 0.5, "Rise, as a share of the scale maximum, that earns the full velocity points.",
-                      "≈ reliable change: PHQ-9 6/27 = 0.22 (NHS Talking Therapies), GAD-7 4/21 = 0.19.",
-                      "fraction")
-    ] = 0.2
-    trend_min_change: Annotated[
-        float, capped(0.02, 0.3, "Change, as a share of the scale maximum, that counts as rising or falling.",
-                      "≈ PHQ-9 measurement error of about 3 points (Löwe 2004).", "fraction")
-    ] = 0.1
-    sleep_suboptimal_h: Annotated[
-        float, capped(6.5, 8, "Below this, one third of the sleep points.", "AASM/SRS 2015: adults ≥ 7 h.", "h")
-    ] = 7
-    sleep_short_h: Annotated[
-        float, capped(5.5, 6.5, "Below this, two thirds of the sleep points (short sleep).",
-                      "Short sleep < 6 h as a relapse precursor (Perlis 2006; Cox & Olatunji 2020).", "h")
-    ] = 6
-    sleep_very_short_h: Annotated[
-        float, capped(4, 5.5, "Below this, all sleep points.", "Very short sleep ≤ 5 h.", "h")
-    ] = 5
-    sleep_long_h: Annotated[
-        float, capped(9, 12, "Above this, one third of the sleep points (hypersomnia).",
-                      "Long sleep in atypical depression (DSM-5).", "h")
-    ] = 10
-    dmse_full_pct: Annotated[
-        float, capped(10, 50, "Latency rise, in percent, that earns all dmse points.", "Heuristic default "
-                      "(longer latency in depression: Mundt 2012, Yamamoto 2020).", "%")
-    ] = 25
-    medication_window_days: Annotated[
-        int, capped(14, 90, "Days after a medication change over which its points fade to zero.",
-                    "Early-treatment and switch risk in the first weeks; SSRI-SIADH mostly in the first "
-                    "month.", "days")
-    ] = 30
-    cadence_grace_days: Annotated[
-        int, capped(14, 60, "Visit gap that earns no points.", "Monthly review during active treatment.", "days")
-    ] = 30
-    cadence_full_days: Annotated[
-        int, capped(45, 180, "Visit gap that earns all cadence points.", "Design choice (three months).", "days")
-    ] = 90
-    factor_elevated_share: Annotated[
-        float, capped(0.3, 0.8, "Share of a factor's maximum from which its tone is `elevated`.",
-                      "Design choice.", "fraction")
-    ] = 0.5
-    moderate_from: Annotated[float, capped(10, 40, "Score from which the level is moderate.",
-                                           "Design choice.", "points")] = 25
-    elevated_from: Annotated[float, capped(35, 65, "Score from which the level is elevated.",
-                                           "Design choice.", "points")] = 50
-    high_from: Annotated[float, capped(60, 90, "Score from which the level is high.",
-                                       "Design choice.", "points")] = 75
-    confidence_sources_high: Annotated[
-        int, capped(3, 5, "Available factors (with two or more administrations) for high confidence.",
-                    "Design choice.", "factors")
-    ] = 4
-    confidence_sources_moderate: Annotated[
-        int, capped(1, 4, "Available factors for moderate confidence.", "Design choice.", "factors")
-    ] = 2
-
-    ORDERED = (
-        ("sleep_very_short_h", "sleep_short_h"),
-        ("sleep_short_h", "sleep_suboptimal_h"),
-        ("sleep_suboptimal_h", "sleep_long_h"),
-        ("cadence_grace_days", "cadence_full_days"),
-        ("moderate_from", "elevated_from"),
-        ("elevated_from", "high_from"),
-        ("confidence_sources_moderate", "confidence_sources_high"),
-    )
-    SUM_TO = (
-        (("symptoms_level_points", "symptoms_velocity_points", "sleep_points", "dmse_points",
-          "medication_points", "cadence_points"), 100.0),
-    )
 
 
 FactorKey = Literal["symptoms", "sleep", "dmse", "medication", "cadence"]
@@ -151,8 +68,14 @@ class Factor(msgspec.Struct, frozen=True, kw_only=True):
     detail: str
 
 
-class RelapsePrediction(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True,
-                        tag_field="object", tag="relapse.prediction"):
+class RelapsePrediction(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    omit_defaults=True,
+    tag_field="object",
+    tag="relapse.prediction",
+):
     model: ModelRef
     sessionRef: str | None = None
     generatedAt: str
@@ -211,13 +134,17 @@ def _symptoms(request: RelapseRequest, p: RelapseParams) -> tuple[_Part, Series 
     sev = f" ({severity})" if severity else ""
     rise = _rise(chosen)
     if rise is None:
-        detail = (f"{chosen.name} at {fmt(last.score)}/{fmt(last.maxScore)}{sev} on a single administration; "
-                  "velocity needs two.")
+        detail = (
+            f"{chosen.name} at {fmt(last.score)}/{fmt(last.maxScore)}{sev} on a single administration; "
+            "velocity needs two."
+        )
     else:
         prev = chosen.points[-2]
         verb = trend_of(rise, p)
-        detail = (f"{chosen.name} {verb} {fmt(prev.score)}→{fmt(last.score)}/{fmt(last.maxScore)}{sev} "
-                  "at the two most recent administrations.")
+        detail = (
+            f"{chosen.name} {verb} {fmt(prev.score)}→{fmt(last.score)}/{fmt(last.maxScore)}{sev} "
+            "at the two most recent administrations."
+        )
     return _Part("symptoms", label, _series_points(chosen, p), top, True, detail), chosen
 
 
@@ -246,8 +173,14 @@ def _dmse(pct: float | None, p: RelapseParams) -> _Part:
         return _Part("dmse", label, 0.0, p.dmse_points, False, "No Digital MSE™ latency change supplied.")
     points = p.dmse_points * clamp(pct / p.dmse_full_pct, 0.0, 1.0)
     note = "slower responses can precede relapse" if pct > 0 else "no latency slowing"
-    return _Part("dmse", label, points, p.dmse_points, True,
-                 f"Response latency changed {signed(pct)}% across visits — {note}.")
+    return _Part(
+        "dmse",
+        label,
+        points,
+        p.dmse_points,
+        True,
+        f"Response latency changed {signed(pct)}% across visits — {note}.",
+    )
 
 
 def _medication(request: RelapseRequest, p: RelapseParams) -> _Part:
@@ -255,16 +188,27 @@ def _medication(request: RelapseRequest, p: RelapseParams) -> _Part:
     days = request.daysSinceMedChange
     if days is None:
         if not request.hasActiveMedication:
-            return _Part("medication", label, 0.0, p.medication_points, False, "No medication information supplied.")
-        return _Part("medication", label, 0.0, p.medication_points, True,
-                     "On active medication; no recent change reported.")
+            return _Part(
+                "medication", label, 0.0, p.medication_points, False, "No medication information supplied."
+            )
+        return _Part(
+            "medication",
+            label,
+            0.0,
+            p.medication_points,
+            True,
+            "On active medication; no recent change reported.",
+        )
     share = max(0.0, 1.0 - days / p.medication_window_days)
     state = "on active medication" if request.hasActiveMedication else "no active medication"
     if share > 0:
-        detail = (f"Medication changed {days} days ago ({state}) — inside the {p.medication_window_days}-day "
-                  "window of higher destabilisation risk.")
+        detail = (
+            f"Medication changed {days} days ago ({state}) — inside the {p.medication_window_days}-day "
+            "window of higher destabilisation risk."
+        )
     else:
-        detail = f"Medication changed {days} days ago ({state}) — outside the {p.medication_window_days}-day window."
+        window = p.medication_window_days
+        detail = f"Medication changed {days} days ago ({state}) — outside the {window}-day window."
     return _Part("medication", label, p.medication_points * share, p.medication_points, True, detail)
 
 
@@ -273,9 +217,19 @@ def _cadence(days: int | None, p: RelapseParams) -> _Part:
     if days is None:
         return _Part("cadence", label, 0.0, p.cadence_points, False, "No last-visit date supplied.")
     share = clamp((days - p.cadence_grace_days) / (p.cadence_full_days - p.cadence_grace_days), 0.0, 1.0)
-    where = f"beyond the {p.cadence_grace_days}-day review interval" if share > 0 else "within the review interval"
-    return _Part("cadence", label, p.cadence_points * share, p.cadence_points, True,
-                 f"{days} days since the last visit — {where}.")
+    where = (
+        f"beyond the {p.cadence_grace_days}-day review interval"
+        if share > 0
+        else "within the review interval"
+    )
+    return _Part(
+        "cadence",
+        label,
+        p.cadence_points * share,
+        p.cadence_points,
+        True,
+        f"{days} days since the last visit — {where}.",
+    )
 
 
 def parts_of(request: RelapseRequest, p: RelapseParams) -> tuple[list[_Part], Series | None]:
@@ -293,8 +247,10 @@ def missing_evidence(request: RelapseRequest) -> str | None:
     parts, _ = parts_of(request, RelapseParams())
     if any(part.available for part in parts):
         return None
-    return ("Relapse prediction needs at least one source: `assessments`, `dmseLatencyPctChange`, "
-            "`avgSleepHours`, `daysSinceMedChange`, `hasActiveMedication` or `daysSinceLastVisit`.")
+    return (
+        "Relapse prediction needs at least one source: `assessments`, `dmseLatencyPctChange`, "
+        "`avgSleepHours`, `daysSinceMedChange`, `hasActiveMedication` or `daysSinceLastVisit`."
+    )
 
 
 def _tone(part: _Part, p: RelapseParams) -> Tone:
@@ -303,13 +259,17 @@ def _tone(part: _Part, p: RelapseParams) -> Tone:
     return "elevated" if part.points >= p.factor_elevated_share * part.max_points else "watch"
 
 
-def analyze(request: RelapseRequest, params: RelapseParams, now: datetime,
-            model: ModelRef | None = None) -> RelapsePrediction:
+def analyze(
+    request: RelapseRequest, params: RelapseParams, now: datetime, model: ModelRef | None = None
+) -> RelapsePrediction:
     parts, series = parts_of(request, params)
     score = round_int(clamp(sum(part.points for part in parts), 0.0, 100.0))
     level: Level = "low"
-    for edge, name in ((params.moderate_from, "moderate"), (params.elevated_from, "elevated"),
-                       (params.high_from, "high")):
+    for edge, name in (
+        (params.moderate_from, "moderate"),
+        (params.elevated_from, "elevated"),
+        (params.high_from, "high"),
+    ):
         if score >= edge:
             level = name  # type: ignore[assignment]
     trend = trend_of(_rise(series) if series else None, params)
@@ -334,8 +294,15 @@ def analyze(request: RelapseRequest, params: RelapseParams, now: datetime,
         confidence=confidence,
         topDriver=driver,
         factors=[
-            Factor(key=part.key, label=part.label, points=num(part.points, 1), maxPoints=num(part.max_points, 1),
-                   tone=_tone(part, params), available=part.available, detail=part.detail)
+            Factor(
+                key=part.key,
+                label=part.label,
+                points=num(part.points, 1),
+                maxPoints=num(part.max_points, 1),
+                tone=_tone(part, params),
+                available=part.available,
+                detail=part.detail,
+            )
             for part in parts
         ],
         summaryLine=summary,
