@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException
 
 from attunio.api import envelope, health, routes, static
 from attunio.api.edge import Edge
+from attunio.api.fastpath import EngineEndpoints
 from attunio.api.openapi import build_openapi
 from attunio.api.services import Services
 from attunio.clock import Clock, SystemClock
@@ -45,7 +46,7 @@ def create_app(settings: Settings, store: Store, clock: Clock | None = None) -> 
     )
     app.state.services = services
     hsts = settings.tls.hsts_max_age if settings.tls.enabled else None
-    return Edge(app, hsts_max_age=hsts, browser_path=routes.BROWSER_PATH)
+    return Edge(app, hsts_max_age=hsts, browser_path=routes.BROWSER_PATH, engines=EngineEndpoints(services))
 
 
 def app_from_environment() -> Any:

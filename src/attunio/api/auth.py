@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request
+from collections.abc import MutableMapping
+from typing import Any, Protocol
 
 from attunio.api.services import Services
 from attunio.errors import ApiError
@@ -17,8 +16,14 @@ ORIGIN_FORBIDDEN = (
 PUBLISHABLE_ENDPOINT = "POST /v1/dmse/analyze"
 
 
-def bearer_token(request: Request[Any, Any, Any]) -> str:
-    header = request.headers.get("authorization")
+class Headers(Protocol):
+    """Lower-case header names to their first value: Litestar's headers or a plain dict."""
+
+    def get(self, name: str, /) -> str | None: ...
+
+
+def bearer_token(headers: Headers) -> str:
+    header = headers.get("authorization")
     if header is None:
         raise ApiError("unauthorized", "Missing Authorization header. Send `Authorization: Bearer <api key>`.")
     scheme, _, token = header.partition(" ")
@@ -28,11 +33,11 @@ def bearer_token(request: Request[Any, Any, Any]) -> str:
     return token
 
 
-def authorize(request: Request[Any, Any, Any], services: Services, *, browser_ok: bool) -> Principal:
-    principal = services.access.authenticate(bearer_token(request))
+def authorize(scope: MutableMapping[str, Any], headers: Headers, services: Services, *, browser_ok: bool) -> Principal:
+    principal = services.access.authenticate(bearer_token(headers))
     if principal is None:
         raise ApiError("invalid_token", "API key is invalid or has been revoked.")
-    request.scope["attunio.principal"] = principal  # type: ignore[typeddict-unknown-key]
+    scope["attunio.principal"] = principal
     services.mark_used(principal.key_id)
     if principal.key_type == "publishable":
         if not browser_ok:
@@ -41,12 +46,12 @@ def authorize(request: Request[Any, Any, Any], services: Services, *, browser_ok
                 f"Publishable keys can only call {PUBLISHABLE_ENDPOINT}. Call this endpoint from your "
                 "server with a secret key (att_sk_…).",
             )
-        origin = request.headers.get("origin", "")
+        origin = headers.get("origin") or ""
         try:
             allowed = normalise_origin(origin) in principal.allowed_origins
         except ValueError:
             allowed = False
         if not allowed:
             raise ApiError("forbidden", ORIGIN_FORBIDDEN)
-        request.scope["attunio.cors_origin"] = origin  # type: ignore[typeddict-unknown-key]
+        scope["attunio.cors_origin"] = origin
     return principal

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from attunio.api.auth import ORIGIN_FORBIDDEN
+from attunio.api.fastpath import EngineEndpoints
 from attunio.errors import ApiError
 
 log = logging.getLogger("attunio.access")
@@ -27,8 +28,10 @@ PREFLIGHT_HEADERS = [
 
 
 class Edge:
-    def __init__(self, app: Any, *, hsts_max_age: int | None, browser_path: str) -> None:
+    def __init__(self, app: Any, *, hsts_max_age: int | None, browser_path: str,
+                 engines: EngineEndpoints | None = None) -> None:
         self.app = app
+        self.engines = engines
         self.browser_path = browser_path
         self.common = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
         if hsts_max_age:
@@ -55,7 +58,10 @@ class Edge:
             await send(message)
 
         try:
-            if scope["method"] == "OPTIONS" and _header(scope, b"access-control-request-method"):
+            spec = self.engines.route(scope) if self.engines is not None else None
+            if spec is not None:
+                await self.engines(spec, scope, receive, send_with_headers)  # type: ignore[misc]
+            elif scope["method"] == "OPTIONS" and _header(scope, b"access-control-request-method"):
                 await self.preflight(scope, send_with_headers)
             else:
                 await self.app(scope, receive, send_with_headers)

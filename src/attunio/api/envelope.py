@@ -27,13 +27,34 @@ _CODE_FOR_STATUS = {
 }
 
 
-def render(exc: ApiError, request: Request[Any, Any, Any] | None = None) -> Response[bytes]:
+def error_parts(exc: ApiError, scope: Any = None) -> tuple[bytes, dict[str, str]]:
+    """The envelope's body and extra headers; a browser caller already let through also gets CORS."""
     headers = dict(exc.headers)
-    if request is not None:
-        origin = request.scope.get("attunio.cors_origin")
+    if scope is not None:
+        origin = scope.get("attunio.cors_origin")
         if isinstance(origin, str):
             headers.update({"Access-Control-Allow-Origin": origin, "Vary": "Origin"})
-    return Response(msgspec.json.encode(exc.body()), status_code=exc.status, media_type=JSON, headers=headers)
+    return msgspec.json.encode(exc.body()), headers
+
+
+def render(exc: ApiError, request: Request[Any, Any, Any] | None = None) -> Response[bytes]:
+    body, headers = error_parts(exc, None if request is None else request.scope)
+    return Response(body, status_code=exc.status, media_type=JSON, headers=headers)
+
+
+def too_large(limit: int) -> ApiError:
+    return ApiError("payload_too_large", f"Request body exceeds the {limit}-byte limit of this appliance.")
+
+
+SERVER_ERROR_MESSAGE = "Unexpected error processing the request."
+
+
+def log_unexpected(exc: BaseException, request_id: object) -> None:
+    # Log the type and where it happened, never the message: it may quote a payload value.
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames[-4:]))
+    log.error("unhandled error", extra={"error_type": type(exc).__name__, "where": where,
+                                        "request_id": request_id})
 
 
 def api_error_handler(request: Request[Any, Any, Any], exc: ApiError) -> Response[bytes]:
@@ -46,8 +67,7 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
         allowed = exc.headers.get("allow") if exc.headers else None
         message = f"{request.method} is not allowed here" + (f"; use {allowed}." if allowed else ".")
     if exc.status_code == 413:
-        limit = request.app.state.services.settings.server.max_body_bytes
-        message = f"Request body exceeds the {limit}-byte limit of this appliance."
+        message = too_large(request.app.state.services.settings.server.max_body_bytes).message
     error = ApiError(code, message) if code in ("invalid_request",) or exc.status_code < 500 else None
     if error is None:
         return internal_error_handler(request, exc)
@@ -56,9 +76,5 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    # Log the type and where it happened, never the message: it may quote a payload value.
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames[-4:]))
-    log.error("unhandled error", extra={"error_type": type(exc).__name__, "where": where,
-                                        "request_id": request.scope.get("attunio.request_id")})
-    return render(ApiError("server_error", "Unexpected error processing the request."), request)
+    log_unexpected(exc, request.scope.get("attunio.request_id"))
+    return render(ApiError("server_error", SERVER_ERROR_MESSAGE), request)

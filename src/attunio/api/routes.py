@@ -1,8 +1,12 @@
-"""HTTP handlers. Each one maps: authorize, decode, admit, run the engine, record, encode."""
+"""HTTP handlers. Each one maps: authorize, decode, admit, run the engine, record, encode.
+
+The engine endpoints' steps live in `answer` and friends so that the plain-ASGI hot path
+(`api/fastpath.py`) and the Litestar routes run exactly the same code.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from litestar import Request, Response, get, post
@@ -13,6 +17,7 @@ from attunio.api.services import Services
 from attunio.clock import iso_ms
 from attunio.engines import ENGINES, EngineSpec
 from attunio.errors import ApiError
+from attunio.services.access import Principal
 from attunio.validation import RequestInvalid, decode_request
 
 JSON = "application/json"
@@ -29,9 +34,8 @@ def json_response(data: Any, headers: dict[str, str] | None = None, status: int 
     return Response(_encode({"ok": True, "data": data}), status_code=status, media_type=JSON, headers=headers)
 
 
-def require_json(request: Request[Any, Any, Any]) -> None:
+def require_json(content_type: str | None) -> None:
     """A missing Content-Type is read as JSON (as curl users expect); any other type is refused."""
-    content_type = request.headers.get("content-type")
     if content_type is None:
         return
     media = content_type.split(";", 1)[0].strip().lower()
@@ -39,25 +43,35 @@ def require_json(request: Request[Any, Any, Any]) -> None:
         raise ApiError("unsupported_media_type", f"Send the body as {JSON}, not {media or 'an empty type'}.")
 
 
+def answer(services: Services, spec: EngineSpec, principal: Principal, body: bytes,
+           origin: str | None) -> tuple[bytes, dict[str, str] | None]:
+    """Everything after the body is read: decode, admit, engine, record. Returns the `200` body and
+    its extra headers; the call is recorded before the answer exists outside this function."""
+    try:
+        request = decode_request(body, spec)
+    except RequestInvalid as exc:
+        issues = [{"path": i.path, "message": i.message} for i in exc.issues]
+        raise ApiError("invalid_request", exc.message, issues=issues) from None
+    headers = services.billing.admit(principal, spec.key)
+    model, params = services.models.active(spec.key)
+    data = _encode({"ok": True, "data": spec.analyze(request, params, services.clock.now(), model)})
+    services.billing.record(principal, spec.key)
+    if principal.key_type == "publishable":
+        headers = {**(headers or {}), "Access-Control-Allow-Origin": cast(str, origin), "Vary": "Origin"}
+    return data, headers
+
+
 def engine_handler(spec: EngineSpec) -> HTTPRouteHandler:
+    """The Litestar route: other methods get 405 from it, and it serves what the hot path passes on."""
     browser_ok = spec.path == BROWSER_PATH
 
     async def handle(request: Request[Any, Any, Any]) -> Response[bytes]:
         services = services_of(request)
-        principal = authorize(request, services, browser_ok=browser_ok)
-        require_json(request)
-        try:
-            body = decode_request(await request.body(), spec)
-        except RequestInvalid as exc:
-            issues = [{"path": i.path, "message": i.message} for i in exc.issues]
-            raise ApiError("invalid_request", exc.message, issues=issues) from None
-        headers = services.billing.admit(principal, spec.key)
-        model, params = services.models.active(spec.key)
-        payload = json_response(spec.analyze(body, params, services.clock.now(), model), headers)
-        services.billing.record(principal, spec.key)
-        if principal.key_type == "publishable":
-            payload.headers.update({"Access-Control-Allow-Origin": request.headers["origin"], "Vary": "Origin"})
-        return payload
+        scope = cast("dict[str, Any]", request.scope)
+        principal = authorize(scope, request.headers, services, browser_ok=browser_ok)
+        require_json(request.headers.get("content-type"))
+        data, headers = answer(services, spec, principal, await request.body(), request.headers.get("origin"))
+        return Response(data, status_code=200, media_type=JSON, headers=headers)
 
     handle.__name__ = f"analyze_{spec.key}"
     return post(spec.path, name=spec.key)(handle)
@@ -66,7 +80,7 @@ def engine_handler(spec: EngineSpec) -> HTTPRouteHandler:
 @get("/v1/ping")
 async def ping(request: Request[Any, Any, Any]) -> Response[bytes]:
     services = services_of(request)
-    principal = authorize(request, services, browser_ok=False)
+    principal = authorize(cast("dict[str, Any]", request.scope), request.headers, services, browser_ok=False)
     return json_response({
         "object": "ping",
         "mode": principal.mode,

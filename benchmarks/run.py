@@ -1,0 +1,248 @@
+"""The whole benchmark, one command (`scripts/bench`): HTTP throughput and latency of the appliance
+and its two peers, engine micro-benchmarks, vectorised relapse scoring, start-up time and memory.
+
+Prints the table and writes benchmarks/results/latest.json. A run in which any answer was not a
+`200` (or any socket error occurred) is refused: nothing is reported from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from benchmarks import engines_bench, harness, instance, relapse_vectorised
+from benchmarks.bodies import BODIES, body_bytes
+from benchmarks.harness import Load, Result, Server, free_port, pinned, python, python_env
+
+RESULTS = harness.REPO / "benchmarks" / "results"
+UVICORN_PEER = ["-m", "uvicorn", "--host", "127.0.0.1", "--workers", "1", "--no-access-log",
+                "--log-level", "warning", "--no-server-header"]
+
+
+def start_peer(name: str, app: str, workdir: Path, cpus: str | None, env: dict[str, str]) -> Server:
+    port = free_port()
+    cmd = pinned(cpus, [python(), *UVICORN_PEER, "--port", str(port), app])
+    return harness.start(name, cmd, python_env(env), f"http://127.0.0.1:{port}", workdir / f"{name}.log",
+                         ready_path="/v1/dmse/analyze", ready_status=405)
+
+
+def start_appliance(name: str, inst: instance.Instance, cpus: str | None, *, tls: bool,
+                    metered: bool = True) -> Server:
+    port = free_port()
+    env = {**inst.env, "ATTUNIO_SERVER_PORT": str(port), "ATTUNIO_TLS_ENABLED": str(tls).lower()}
+    entry = ["-m", "attunio", "serve"] if metered else ["-m", "benchmarks.unmetered"]
+    cmd = pinned(cpus, [python(), *entry])
+    scheme = "https" if tls else "http"
+    return harness.start(name, cmd, python_env(env), f"{scheme}://127.0.0.1:{port}", inst.root / f"{name}.log",
+                         ready_path="/readyz")
+
+
+def row(server: str, key: str, engine: str, warm: Result, res: Result) -> dict[str, Any]:
+    return {"server": server, "key": key, "endpoint": BODIES[engine][0], "engine": engine,
+            "rps": res.rps, "p50_ms": res.p50_ms, "p99_ms": res.p99_ms, "mean_ms": res.mean_ms,
+            "requests": res.requests + warm.requests, "non200": res.non200 + warm.non200,
+            "first_bad_status": res.first_bad_status or warm.first_bad_status,
+            "socket_errors": res.socket_errors + warm.socket_errors, "clean": res.clean and warm.clean}
+
+
+def http_rows(inst: instance.Instance, work: Path, load: Load, server_cpus: str | None,
+              engines: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    memory: dict[str, Any] = {}
+    bodies = {}
+    for engine in engines:
+        bodies[engine] = work / f"{engine}.json"
+        bodies[engine].write_bytes(body_bytes(engine))
+
+    def run(server: Server, label: str, key_label: str, key: str | None, engine: str) -> None:
+        warm, res = harness.measure(server.base_url + BODIES[engine][0], bodies[engine], key, load)
+        rows.append(row(label, key_label, engine, warm, res))
+        flag = "" if rows[-1]["clean"] else f"  NON-200: {rows[-1]['non200']} (first {rows[-1]['first_bad_status']})"
+        print(f"  {label:<24} {key_label:<8} {BODIES[engine][0]:<24} {res.rps:8.0f} req/s"
+              f"  p50 {res.p50_ms:6.2f} ms  p99 {res.p99_ms:6.2f} ms{flag}", file=sys.stderr, flush=True)
+
+    peer_key = inst.sandbox_key
+    for label, app in (("bare Litestar", "benchmarks.peers.bare_litestar:app"),
+                       ("FastAPI + pydantic", "benchmarks.peers.fastapi_peer:app")):
+        server = start_peer(label.split()[0].lower(), app, work, server_cpus, {"BENCH_PEER_KEY": peer_key})
+        try:
+            run(server, label, "bearer" if "FastAPI" in label else "none", peer_key, "dmse_signals")
+            memory[label] = server.rss_mb()
+        finally:
+            server.stop()
+
+    variants = [("appliance", False)] + ([("appliance TLS", True)] if instance.has_tls() else [])
+    for label, tls in variants:
+        server = start_appliance(label.replace(" ", "-").lower(), inst, server_cpus, tls=tls)
+        try:
+            for engine in engines:
+                run(server, label, "sandbox", inst.sandbox_key, engine)
+                if inst.live_key:
+                    run(server, label, "live", inst.live_key, engine)
+            memory[label] = server.rss_mb()
+        finally:
+            server.stop()
+    if inst.live_key:
+        server = start_appliance("appliance-unmetered", inst, server_cpus, tls=False, metered=False)
+        try:
+            run(server, "appliance, metering off", "live", inst.live_key, "dmse_signals")
+        finally:
+            server.stop()
+    return rows, memory
+
+
+def startup(inst: instance.Instance, cpus: str | None, rounds: int) -> dict[str, Any]:
+    """Spawn to the first `200` from /readyz, TLS off, cold process each round."""
+    times = []
+    for index in range(rounds):
+        server = start_appliance(f"startup-{index}", inst, cpus, tls=False)
+        times.append(server.ready_s)
+        server.stop()
+    return {"rounds": rounds, "median_s": statistics.median(times), "max_s": max(times), "all_s": times}
+
+
+def ratios(rows: list[dict[str, Any]]) -> None:
+    peers = {r["server"]: r for r in rows if r["server"] in ("bare Litestar", "FastAPI + pydantic")}
+    bare, fast = peers.get("bare Litestar"), peers.get("FastAPI + pydantic")
+    for r in rows:
+        if bare:
+            r["x_bare"] = r["rps"] / bare["rps"]
+            r["p99_x_bare"] = r["p99_ms"] / bare["p99_ms"]
+        if fast:
+            r["x_fastapi"] = r["rps"] / fast["rps"]
+    off = {(r["server"], r["key"], r["engine"]): r for r in rows}
+    metered, unmetered = off.get(("appliance", "live", "dmse_signals")), off.get(
+        ("appliance, metering off", "live", "dmse_signals"))
+    if metered and unmetered:
+        metered["metering_cost"] = 1 - metered["rps"] / unmetered["rps"]
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    head = (f"{'server':<24} {'key':<8} {'endpoint':<24} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}"
+            f" {'x bare':>7} {'x FastAPI':>9} {'p99/bare':>8}")
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(f"{r['server']:<24} {r['key']:<8} {r['endpoint']:<24} {r['rps']:8.0f} {r['p50_ms']:7.2f}"
+                     f" {r['p99_ms']:7.2f} {r.get('x_bare', 0):7.2f} {r.get('x_fastapi', 0):9.2f}"
+                     f" {r.get('p99_x_bare', 0):8.2f}")
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, Any]:
+    def version(cmd: list[str]) -> str:
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, check=False).stdout.strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "?"
+
+    model = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                  if ln.startswith("model name")), platform.processor())
+    import fastapi
+    import litestar
+    import numpy
+    import pydantic
+    import uvicorn
+
+    return {
+        "cpu": model, "cpus": os.cpu_count(), "kernel": platform.release(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(), "litestar": litestar.__version__ if hasattr(litestar, "__version__")
+        else _dist("litestar"), "uvicorn": uvicorn.__version__, "msgspec": msgspec.__version__,
+        "numpy": numpy.__version__, "fastapi": fastapi.__version__, "pydantic": pydantic.VERSION,
+        "wrk": version(["wrk", "-v"]), "load_avg_at_start": os.getloadavg(),
+    }
+
+
+def _dist(name: str) -> str:
+    from importlib.metadata import version
+
+    return version(name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per run")
+    parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds per run")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--endpoints", choices=["all", "dmse"], default="all")
+    parser.add_argument("--skip-http", action="store_true", help="micro-benchmarks only")
+    parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    args = parser.parse_args(argv)
+
+    server_cpus, load_cpus = harness.cpu_split()
+    load = Load(seconds=args.seconds, warmup=args.warmup, connections=args.connections, threads=1, cpus=load_cpus)
+    engines = list(BODIES) if args.endpoints == "all" else ["dmse_signals"]
+    report: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
+        "load": {"tool": "wrk", "connections": load.connections, "threads": load.threads,
+                 "warmup_s": load.warmup, "seconds": load.seconds, "server_cpus": server_cpus,
+                 "load_cpus": load_cpus},
+    }
+    with tempfile.TemporaryDirectory(prefix="attunio-bench-") as tmp:
+        work = Path(tmp)
+        print("==> setting up a throw-away instance", file=sys.stderr, flush=True)
+        inst = instance.create(work / "instance")
+        report["live"] = inst.live_note or "development license, live key"
+        if not args.skip_http:
+            print("==> HTTP (wrk)", file=sys.stderr, flush=True)
+            rows, memory = http_rows(inst, work, load, server_cpus, engines)
+            bad = [r for r in rows if not r["clean"]]
+            if bad:
+                for r in bad:
+                    print(f"REFUSED: {r['server']} {r['key']} {r['endpoint']}: {r['non200']} non-200 answers"
+                          f" (first {r['first_bad_status']}), {r['socket_errors']} socket errors", file=sys.stderr)
+                print("The run had answers other than 200; no figures are reported.", file=sys.stderr)
+                return 1
+            ratios(rows)
+            report["http"] = rows
+            report["rss_mb_after_load"] = memory
+            print("==> start-up", file=sys.stderr, flush=True)
+            report["startup"] = startup(inst, server_cpus, rounds=5)
+    if server_cpus:
+        os.sched_setaffinity(0, {int(c) for c in server_cpus.split(",")})
+    print("==> engines", file=sys.stderr, flush=True)
+    report["engines_us"] = engines_bench.run()
+    print("==> relapse, vectorised vs per-request", file=sys.stderr, flush=True)
+    report["relapse_vectorised"] = relapse_vectorised.run()
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    print(render(report))
+    return 0
+
+
+def render(report: dict[str, Any]) -> str:
+    out = [f"Attunio benchmark {report['date']} on {report['machine']['cpu']} ({report['machine']['cpus']} CPUs),"
+           f" Python {report['machine']['python']}"]
+    if "http" in report:
+        ld = report["load"]
+        out += ["", f"HTTP: wrk, {ld['connections']} connections, {ld['warmup_s']:g} s warm-up + {ld['seconds']:g} s,"
+                    f" server on CPU {ld['server_cpus']}, wrk on CPU {ld['load_cpus']}", table(report["http"])]
+        cost = next((r["metering_cost"] for r in report["http"] if "metering_cost" in r), None)
+        if cost is not None:
+            out.append(f"metering cost (live, DMSE, TLS off): {cost * 100:.1f}% of throughput")
+        out.append(f"live keys: {report['live']}")
+        st = report["startup"]
+        out += ["", f"start-up to ready /readyz: median {st['median_s']:.2f} s, max {st['max_s']:.2f} s"
+                    f" over {st['rounds']} cold starts",
+                "resident memory after load (MB): " + ", ".join(
+                    f"{k} {v:.0f}" for k, v in report["rss_mb_after_load"].items())]
+    out += ["", "engines (µs per call, median of rounds):"]
+    out += [f"  {k:<26} {v['median_us']:8.1f}" for k, v in report["engines_us"].items()]
+    rv = report["relapse_vectorised"]
+    out += ["", f"relapse scoring, {rv['records']} records: " + rv["summary"]]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""`attunio serve` with metering switched off, for the benchmark's "metering off" row only.
+
+The appliance has no such switch (every answered call is counted); this launcher replaces the
+counting step in-process before serving, so the same request can be timed with and without it.
+One worker only: the replacement lives in this process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attunio.cli.main import main
+from attunio.services import billing
+
+
+def _no_record(self: Any, principal: Any, endpoint: str) -> None:
+    return None
+
+
+if __name__ == "__main__":
+    billing.Billing.record = _no_record  # type: ignore[method-assign]
+    main(["serve"])
