@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,58 +49,101 @@ def start_appliance(name: str, inst: instance.Instance, cpus: str | None, *, tls
                          ready_path="/readyz")
 
 
-def row(server: str, key: str, engine: str, warm: Result, res: Result) -> dict[str, Any]:
-    return {"server": server, "key": key, "endpoint": BODIES[engine][0], "engine": engine,
-            "rps": res.rps, "p50_ms": res.p50_ms, "p99_ms": res.p99_ms, "mean_ms": res.mean_ms,
-            "requests": res.requests + warm.requests, "non200": res.non200 + warm.non200,
-            "first_bad_status": res.first_bad_status or warm.first_bad_status,
-            "socket_errors": res.socket_errors + warm.socket_errors, "clean": res.clean and warm.clean}
+@dataclass
+class Target:
+    """One measured line: a server, a key and an endpoint."""
+
+    server: str
+    key_label: str
+    key: str | None
+    engine: str
+    every_round: bool
+    results: list[tuple[Result, Result]] = field(default_factory=list)
+
+
+PEERS = (("bare Litestar", "benchmarks.peers.bare_litestar:app"),
+         ("FastAPI + pydantic", "benchmarks.peers.fastapi_peer:app"))
 
 
 def http_rows(inst: instance.Instance, work: Path, load: Load, server_cpus: str | None,
-              engines: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    memory: dict[str, Any] = {}
+              engines: list[str], rounds: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """All servers stay up; the Digital MSE lines are measured in interleaved rounds (bare, FastAPI,
+    appliance, … then again), so a slow patch on a shared machine hits every server alike, and the
+    ratios are taken within each round. The other endpoints are measured once."""
     bodies = {}
     for engine in engines:
         bodies[engine] = work / f"{engine}.json"
         bodies[engine].write_bytes(body_bytes(engine))
-
-    def run(server: Server, label: str, key_label: str, key: str | None, engine: str) -> None:
-        warm, res = harness.measure(server.base_url + BODIES[engine][0], bodies[engine], key, load)
-        rows.append(row(label, key_label, engine, warm, res))
-        flag = "" if rows[-1]["clean"] else f"  NON-200: {rows[-1]['non200']} (first {rows[-1]['first_bad_status']})"
-        print(f"  {label:<24} {key_label:<8} {BODIES[engine][0]:<24} {res.rps:8.0f} req/s"
-              f"  p50 {res.p50_ms:6.2f} ms  p99 {res.p99_ms:6.2f} ms{flag}", file=sys.stderr, flush=True)
-
-    peer_key = inst.sandbox_key
-    for label, app in (("bare Litestar", "benchmarks.peers.bare_litestar:app"),
-                       ("FastAPI + pydantic", "benchmarks.peers.fastapi_peer:app")):
-        server = start_peer(label.split()[0].lower(), app, work, server_cpus, {"BENCH_PEER_KEY": peer_key})
-        try:
-            run(server, label, "bearer" if "FastAPI" in label else "none", peer_key, "dmse_signals")
-            memory[label] = server.rss_mb()
-        finally:
-            server.stop()
-
-    variants = [("appliance", False)] + ([("appliance TLS", True)] if instance.has_tls() else [])
-    for label, tls in variants:
-        server = start_appliance(label.replace(" ", "-").lower(), inst, server_cpus, tls=tls)
-        try:
+    servers: dict[str, Server] = {}
+    targets: list[Target] = []
+    try:
+        for label, app in PEERS:
+            servers[label] = start_peer(label.split()[0].lower(), app, work, server_cpus,
+                                        {"BENCH_PEER_KEY": inst.sandbox_key})
+            targets.append(Target(label, "bearer" if "FastAPI" in label else "none", inst.sandbox_key,
+                                  "dmse_signals", True))
+        variants = [("appliance", False)] + ([("appliance TLS", True)] if instance.has_tls() else [])
+        for label, tls in variants:
+            servers[label] = start_appliance(label.replace(" ", "-").lower(), inst, server_cpus, tls=tls)
+            keys = [("sandbox", inst.sandbox_key)] + ([("live", inst.live_key)] if inst.live_key else [])
             for engine in engines:
-                run(server, label, "sandbox", inst.sandbox_key, engine)
-                if inst.live_key:
-                    run(server, label, "live", inst.live_key, engine)
-            memory[label] = server.rss_mb()
-        finally:
+                for key_label, key in keys:
+                    targets.append(Target(label, key_label, key, engine, engine == "dmse_signals"))
+        if inst.live_key:
+            label = "appliance, metering off"
+            servers[label] = start_appliance("appliance-unmetered", inst, server_cpus, tls=False, metered=False)
+            targets.append(Target(label, "live", inst.live_key, "dmse_signals", True))
+        for index in range(rounds):
+            print(f"  round {index + 1} of {rounds}", file=sys.stderr, flush=True)
+            for target in targets:
+                if index and not target.every_round:
+                    continue
+                url = servers[target.server].base_url + BODIES[target.engine][0]
+                warm, res = harness.measure(url, bodies[target.engine], target.key, load)
+                target.results.append((warm, res))
+                flag = "" if res.clean and warm.clean else (
+                    f"  NON-200: {res.non200 + warm.non200} (first {res.first_bad_status or warm.first_bad_status})")
+                print(f"    {target.server:<24} {target.key_label:<8} {BODIES[target.engine][0]:<22}"
+                      f" {res.rps:8.0f} req/s  p50 {res.p50_ms:6.2f} ms  p99 {res.p99_ms:6.2f} ms{flag}",
+                      file=sys.stderr, flush=True)
+        memory = {label: server.rss_mb() for label, server in servers.items()}
+    finally:
+        for server in servers.values():
             server.stop()
-    if inst.live_key:
-        server = start_appliance("appliance-unmetered", inst, server_cpus, tls=False, metered=False)
-        try:
-            run(server, "appliance, metering off", "live", inst.live_key, "dmse_signals")
-        finally:
-            server.stop()
-    return rows, memory
+    return [summarise(t, targets) for t in targets], memory
+
+
+def summarise(target: Target, targets: list[Target]) -> dict[str, Any]:
+    results = [res for _, res in target.results]
+    everything = [r for pair in target.results for r in pair]
+    out: dict[str, Any] = {
+        "server": target.server, "key": target.key_label, "endpoint": BODIES[target.engine][0],
+        "engine": target.engine, "rounds": len(results),
+        "rps": statistics.median(r.rps for r in results),
+        "p50_ms": statistics.median(r.p50_ms for r in results),
+        "p99_ms": statistics.median(r.p99_ms for r in results),
+        "rps_rounds": [round(r.rps, 1) for r in results],
+        "requests": sum(r.requests for r in everything), "non200": sum(r.non200 for r in everything),
+        "first_bad_status": next((r.first_bad_status for r in everything if r.first_bad_status), 0),
+        "socket_errors": sum(r.socket_errors for r in everything), "clean": all(r.clean for r in everything),
+    }
+    by_name = {(t.server, t.key_label, t.engine): t for t in targets}
+
+    def ratio(peer: tuple[str, str, str], attr: str) -> float | None:
+        other = by_name.get(peer)
+        if other is None or not other.results:
+            return None
+        pairs = zip(results, (res for _, res in other.results), strict=False)
+        return statistics.median(getattr(a, attr) / getattr(b, attr) for a, b in pairs)
+
+    out["x_bare"] = ratio(("bare Litestar", "none", "dmse_signals"), "rps")
+    out["p99_x_bare"] = ratio(("bare Litestar", "none", "dmse_signals"), "p99_ms")
+    out["x_fastapi"] = ratio(("FastAPI + pydantic", "bearer", "dmse_signals"), "rps")
+    if target.server == "appliance" and target.key_label == "live" and target.engine == "dmse_signals":
+        unmetered = ratio(("appliance, metering off", "live", "dmse_signals"), "rps")
+        if unmetered is not None:
+            out["metering_cost"] = 1 - unmetered
+    return out
 
 
 def startup(inst: instance.Instance, cpus: str | None, rounds: int) -> dict[str, Any]:
@@ -112,31 +156,18 @@ def startup(inst: instance.Instance, cpus: str | None, rounds: int) -> dict[str,
     return {"rounds": rounds, "median_s": statistics.median(times), "max_s": max(times), "all_s": times}
 
 
-def ratios(rows: list[dict[str, Any]]) -> None:
-    peers = {r["server"]: r for r in rows if r["server"] in ("bare Litestar", "FastAPI + pydantic")}
-    bare, fast = peers.get("bare Litestar"), peers.get("FastAPI + pydantic")
-    for r in rows:
-        if bare:
-            r["x_bare"] = r["rps"] / bare["rps"]
-            r["p99_x_bare"] = r["p99_ms"] / bare["p99_ms"]
-        if fast:
-            r["x_fastapi"] = r["rps"] / fast["rps"]
-    off = {(r["server"], r["key"], r["engine"]): r for r in rows}
-    metered, unmetered = off.get(("appliance", "live", "dmse_signals")), off.get(
-        ("appliance, metering off", "live", "dmse_signals"))
-    if metered and unmetered:
-        metered["metering_cost"] = 1 - metered["rps"] / unmetered["rps"]
-
-
 def table(rows: list[dict[str, Any]]) -> str:
     head = (f"{'server':<24} {'key':<8} {'endpoint':<24} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}"
             f" {'x bare':>7} {'x FastAPI':>9} {'p99/bare':>8}")
     lines = [head, "-" * len(head)]
     for r in rows:
         lines.append(f"{r['server']:<24} {r['key']:<8} {r['endpoint']:<24} {r['rps']:8.0f} {r['p50_ms']:7.2f}"
-                     f" {r['p99_ms']:7.2f} {r.get('x_bare', 0):7.2f} {r.get('x_fastapi', 0):9.2f}"
-                     f" {r.get('p99_x_bare', 0):8.2f}")
+                     f" {r['p99_ms']:7.2f} {_x(r['x_bare'])} {_x(r['x_fastapi'], 9)} {_x(r['p99_x_bare'], 8)}")
     return "\n".join(lines)
+
+
+def _x(value: float | None, width: int = 7) -> str:
+    return f"{value:{width}.2f}" if value is not None else " " * (width - 1) + "-"
 
 
 def machine() -> dict[str, Any]:
@@ -175,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds per run")
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the Digital MSE lines")
     parser.add_argument("--endpoints", choices=["all", "dmse"], default="all")
     parser.add_argument("--skip-http", action="store_true", help="micro-benchmarks only")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
@@ -186,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
         "load": {"tool": "wrk", "connections": load.connections, "threads": load.threads,
-                 "warmup_s": load.warmup, "seconds": load.seconds, "server_cpus": server_cpus,
+                 "warmup_s": load.warmup, "seconds": load.seconds, "rounds": args.rounds,
+                 "server_cpus": server_cpus,
                  "load_cpus": load_cpus},
     }
     with tempfile.TemporaryDirectory(prefix="attunio-bench-") as tmp:
@@ -196,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         report["live"] = inst.live_note or "development license, live key"
         if not args.skip_http:
             print("==> HTTP (wrk)", file=sys.stderr, flush=True)
-            rows, memory = http_rows(inst, work, load, server_cpus, engines)
+            rows, memory = http_rows(inst, work, load, server_cpus, engines, args.rounds)
             bad = [r for r in rows if not r["clean"]]
             if bad:
                 for r in bad:
@@ -204,7 +237,6 @@ def main(argv: list[str] | None = None) -> int:
                           f" (first {r['first_bad_status']}), {r['socket_errors']} socket errors", file=sys.stderr)
                 print("The run had answers other than 200; no figures are reported.", file=sys.stderr)
                 return 1
-            ratios(rows)
             report["http"] = rows
             report["rss_mb_after_load"] = memory
             print("==> start-up", file=sys.stderr, flush=True)
@@ -226,8 +258,10 @@ def render(report: dict[str, Any]) -> str:
            f" Python {report['machine']['python']}"]
     if "http" in report:
         ld = report["load"]
-        out += ["", f"HTTP: wrk, {ld['connections']} connections, {ld['warmup_s']:g} s warm-up + {ld['seconds']:g} s,"
-                    f" server on CPU {ld['server_cpus']}, wrk on CPU {ld['load_cpus']}", table(report["http"])]
+        out += ["", f"HTTP: wrk, {ld['connections']} connections, {ld['warmup_s']:g} s warm-up + {ld['seconds']:g} s"
+                    f" per run, Digital MSE lines: median of {ld['rounds']} interleaved rounds (ratios taken within"
+                    f" each round), server on CPU {ld['server_cpus']}, wrk on CPU {ld['load_cpus']}",
+                table(report["http"])]
         cost = next((r["metering_cost"] for r in report["http"] if "metering_cost" in r), None)
         if cost is not None:
             out.append(f"metering cost (live, DMSE, TLS off): {cost * 100:.1f}% of throughput")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from attunio.clock import Clock, iso_ms
 from attunio.config import Settings
@@ -25,7 +26,7 @@ class Services:
     admins: AdminService
     billing: Billing
     models: ModelRegistry
-    last_used: dict[str, str] = field(default_factory=dict)
+    last_used: dict[str, datetime] = field(default_factory=dict)
     last_flush: float = 0.0
 
     @classmethod
@@ -43,11 +44,11 @@ class Services:
     def mark_used(self, key_id: str) -> None:
         """Keep last-used times in memory and write them at most once a minute per worker, so the
         hot path does not pay a write for a display-only field."""
-        self.last_used[key_id] = iso_ms(self.clock.now())
+        self.last_used[key_id] = self.clock.now()  # formatted when flushed, not per request
         if time.monotonic() - self.last_flush >= LAST_USED_FLUSH_SECONDS:
             self.flush_last_used()
 
     def flush_last_used(self) -> None:
         pending, self.last_used = self.last_used, {}
         self.last_flush = time.monotonic()
-        self.access.touch(pending)
+        self.access.touch({key_id: iso_ms(moment) for key_id, moment in pending.items()})
