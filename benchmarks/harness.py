@@ -184,5 +184,14 @@ def measure(url: str, body_file: Path, key: str | None, load: Load) -> tuple[Res
     return warm, wrk(url, body_file, key, load, load.seconds)
 
 
+APPLIANCE_PYTHON = [sys.executable]
+
+
 def python() -> str:
+    """The interpreter the peers and this process run under (the dev pins)."""
     return sys.executable
+
+
+def appliance_python() -> str:
+    """The interpreter the appliance runs under: the runtime pins only, as shipped."""
+    return APPLIANCE_PYTHON[0]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from benchmarks.harness import python, python_env
+from benchmarks.harness import appliance_python, python_env
 
 SANDBOX_QUOTA = 10_000_000  # the setting's upper bound: far more than one run sends
 
@@ -29,7 +29,7 @@ class Instance:
 
 
 def run_cli(env: dict[str, str], *args: str, module: str = "attunio") -> str:
-    cmd = [python(), "-c", f"from {module}.cli{'.main' if module == 'attunio' else ''} import main; main()", *args]
+    cmd = [appliance_python(), "-c", f"from {module}.cli{'.main' if module == 'attunio' else ''} import main; main()", *args]
     result = subprocess.run(cmd, env=python_env(env), capture_output=True, text=True, timeout=120, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"{module} {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")

@@ -43,7 +43,7 @@ def start_appliance(name: str, inst: instance.Instance, cpus: str | None, *, tls
     port = free_port()
     env = {**inst.env, "ATTUNIO_SERVER_PORT": str(port), "ATTUNIO_TLS_ENABLED": str(tls).lower()}
     entry = ["-m", "attunio", "serve"] if metered else ["-m", "benchmarks.unmetered"]
-    cmd = pinned(cpus, [python(), *entry])
+    cmd = pinned(cpus, [harness.appliance_python(), *entry])
     scheme = "https" if tls else "http"
     return harness.start(name, cmd, python_env(env), f"{scheme}://127.0.0.1:{port}", inst.root / f"{name}.log",
                          ready_path="/readyz")
@@ -209,8 +209,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the Digital MSE lines")
     parser.add_argument("--endpoints", choices=["all", "dmse"], default="all")
     parser.add_argument("--skip-http", action="store_true", help="micro-benchmarks only")
+    parser.add_argument("--appliance-python", default=sys.executable,
+                        help="interpreter with the runtime pins only, for the appliance")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
+    harness.APPLIANCE_PYTHON[0] = args.appliance_python
 
     server_cpus, load_cpus = harness.cpu_split()
     load = Load(seconds=args.seconds, warmup=args.warmup, connections=args.connections, threads=1, cpus=load_cpus)

@@ -1,4 +1,5 @@
 from attunio.store.db import Store, create_key_file, read_key
 from attunio.store.errors import StoreError
+from attunio.store.group_commit import GroupCommit
 
-__all__ = ["Store", "StoreError", "create_key_file", "read_key"]
+__all__ = ["GroupCommit", "Store", "StoreError", "create_key_file", "read_key"]
