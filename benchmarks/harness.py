@@ -53,12 +53,18 @@ class Server:
     base_url: str
     log_path: Path
     ready_s: float = 0.0
+    ready_cpu_s: float = 0.0
     notes: list[str] = field(default_factory=list)
 
     def rss_mb(self) -> float:
         """Resident memory of the serving process; with several workers, the largest worker."""
         pids = [self.process.pid, *_children(self.process.pid)]
         return max(_rss_kb(pid) for pid in pids) / 1024
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the serving process (and its workers) so far."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        return sum(_cpu_ticks(pid) for pid in [self.process.pid, *_children(self.process.pid)]) / ticks
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -76,6 +82,14 @@ def _children(pid: int) -> list[int]:
     except OSError:
         return []
     return [int(p) for p in text.split()]
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime, stime
 
 
 def _rss_kb(pid: int) -> int:
@@ -122,6 +136,7 @@ def start(name: str, cmd: list[str], env: dict[str, str], base_url: str, log_pat
             raise RuntimeError(f"{name} exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
         if _probe(base_url, ready_path) == ready_status:
             server.ready_s = time.perf_counter() - started
+            server.ready_cpu_s = server.cpu_seconds()
             return server
         time.sleep(0.005)
     server.stop()
@@ -147,6 +162,13 @@ class Result:
     p50_ms: float
     p99_ms: float
     mean_ms: float
+    cpu_s: float = 0.0
+
+    @property
+    def cpu_us_per_request(self) -> float:
+        """Server CPU per answer: unlike req/s, it does not depend on how much of its core the
+        server got, so it stays comparable on a machine that is not idle."""
+        return self.cpu_s / self.requests * 1e6 if self.requests else 0.0
 
     @property
     def rps(self) -> float:
@@ -178,10 +200,13 @@ def wrk(url: str, body_file: Path, key: str | None, load: Load, seconds: float) 
     )
 
 
-def measure(url: str, body_file: Path, key: str | None, load: Load) -> tuple[Result, Result]:
+def measure(server: Server, url: str, body_file: Path, key: str | None, load: Load) -> tuple[Result, Result]:
     """A warm-up run, then the measured run; both are returned so neither can hide a non-200."""
     warm = wrk(url, body_file, key, load, load.warmup)
-    return warm, wrk(url, body_file, key, load, load.seconds)
+    before = server.cpu_seconds()
+    result = wrk(url, body_file, key, load, load.seconds)
+    result.cpu_s = server.cpu_seconds() - before
+    return warm, result
 
 
 APPLIANCE_PYTHON = [sys.executable]

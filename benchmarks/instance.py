@@ -29,7 +29,8 @@ class Instance:
 
 
 def run_cli(env: dict[str, str], *args: str, module: str = "attunio") -> str:
-    cmd = [appliance_python(), "-c", f"from {module}.cli{'.main' if module == 'attunio' else ''} import main; main()", *args]
+    entry = "attunio.cli.main" if module == "attunio" else f"{module}.cli"
+    cmd = [appliance_python(), "-c", f"from {entry} import main; main()", *args]
     result = subprocess.run(cmd, env=python_env(env), capture_output=True, text=True, timeout=120, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"{module} {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")

@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from benchmarks import engines_bench, harness, instance, relapse_vectorised
+from benchmarks import engines_bench, harness, instance, metering_bench, relapse_vectorised
 from benchmarks.bodies import BODIES, body_bytes
 from benchmarks.harness import Load, Result, Server, free_port, pinned, python, python_env
 
@@ -99,12 +99,13 @@ def http_rows(inst: instance.Instance, work: Path, load: Load, server_cpus: str 
                 if index and not target.every_round:
                     continue
                 url = servers[target.server].base_url + BODIES[target.engine][0]
-                warm, res = harness.measure(url, bodies[target.engine], target.key, load)
+                warm, res = harness.measure(servers[target.server], url, bodies[target.engine], target.key, load)
                 target.results.append((warm, res))
                 flag = "" if res.clean and warm.clean else (
                     f"  NON-200: {res.non200 + warm.non200} (first {res.first_bad_status or warm.first_bad_status})")
                 print(f"    {target.server:<24} {target.key_label:<8} {BODIES[target.engine][0]:<22}"
-                      f" {res.rps:8.0f} req/s  p50 {res.p50_ms:6.2f} ms  p99 {res.p99_ms:6.2f} ms{flag}",
+                      f" {res.rps:8.0f} req/s  p50 {res.p50_ms:6.2f} ms  p99 {res.p99_ms:6.2f} ms"
+                      f"  {res.cpu_us_per_request:6.0f} µs CPU/req{flag}",
                       file=sys.stderr, flush=True)
         memory = {label: server.rss_mb() for label, server in servers.items()}
     finally:
@@ -122,6 +123,7 @@ def summarise(target: Target, targets: list[Target]) -> dict[str, Any]:
         "rps": statistics.median(r.rps for r in results),
         "p50_ms": statistics.median(r.p50_ms for r in results),
         "p99_ms": statistics.median(r.p99_ms for r in results),
+        "cpu_us": statistics.median(r.cpu_us_per_request for r in results),
         "rps_rounds": [round(r.rps, 1) for r in results],
         "requests": sum(r.requests for r in everything), "non200": sum(r.non200 for r in everything),
         "first_bad_status": next((r.first_bad_status for r in everything if r.first_bad_status), 0),
@@ -137,32 +139,40 @@ def summarise(target: Target, targets: list[Target]) -> dict[str, Any]:
         return statistics.median(getattr(a, attr) / getattr(b, attr) for a, b in pairs)
 
     out["x_bare"] = ratio(("bare Litestar", "none", "dmse_signals"), "rps")
+    out["cpu_x_bare"] = ratio(("bare Litestar", "none", "dmse_signals"), "cpu_us_per_request")
+    out["cpu_x_fastapi"] = ratio(("FastAPI + pydantic", "bearer", "dmse_signals"), "cpu_us_per_request")
     out["p99_x_bare"] = ratio(("bare Litestar", "none", "dmse_signals"), "p99_ms")
     out["x_fastapi"] = ratio(("FastAPI + pydantic", "bearer", "dmse_signals"), "rps")
     if target.server == "appliance" and target.key_label == "live" and target.engine == "dmse_signals":
         unmetered = ratio(("appliance, metering off", "live", "dmse_signals"), "rps")
         if unmetered is not None:
             out["metering_cost"] = 1 - unmetered
+        cpu = ratio(("appliance, metering off", "live", "dmse_signals"), "cpu_us_per_request")
+        if cpu is not None:
+            out["metering_cpu_cost"] = cpu - 1
     return out
 
 
 def startup(inst: instance.Instance, cpus: str | None, rounds: int) -> dict[str, Any]:
     """Spawn to the first `200` from /readyz, TLS off, cold process each round."""
-    times = []
+    times, cpu = [], []
     for index in range(rounds):
         server = start_appliance(f"startup-{index}", inst, cpus, tls=False)
         times.append(server.ready_s)
+        cpu.append(server.ready_cpu_s)
         server.stop()
-    return {"rounds": rounds, "median_s": statistics.median(times), "max_s": max(times), "all_s": times}
+    return {"rounds": rounds, "median_s": statistics.median(times), "max_s": max(times), "all_s": times,
+            "median_cpu_s": statistics.median(cpu), "all_cpu_s": cpu}
 
 
 def table(rows: list[dict[str, Any]]) -> str:
     head = (f"{'server':<24} {'key':<8} {'endpoint':<24} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}"
-            f" {'x bare':>7} {'x FastAPI':>9} {'p99/bare':>8}")
+            f" {'x bare':>7} {'x FastAPI':>9} {'p99/bare':>8} {'CPU µs/req':>10} {'req/CPU-s':>9}")
     lines = [head, "-" * len(head)]
     for r in rows:
         lines.append(f"{r['server']:<24} {r['key']:<8} {r['endpoint']:<24} {r['rps']:8.0f} {r['p50_ms']:7.2f}"
-                     f" {r['p99_ms']:7.2f} {_x(r['x_bare'])} {_x(r['x_fastapi'], 9)} {_x(r['p99_x_bare'], 8)}")
+                     f" {r['p99_ms']:7.2f} {_x(r['x_bare'])} {_x(r['x_fastapi'], 9)} {_x(r['p99_x_bare'], 8)}"
+                     f" {r['cpu_us']:10.0f} {1e6 / r['cpu_us'] if r['cpu_us'] else 0:9.0f}")
     return "\n".join(lines)
 
 
@@ -209,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the Digital MSE lines")
     parser.add_argument("--endpoints", choices=["all", "dmse"], default="all")
     parser.add_argument("--skip-http", action="store_true", help="micro-benchmarks only")
+    parser.add_argument("--skip-micro", action="store_true", help="HTTP, start-up and memory only")
     parser.add_argument("--appliance-python", default=sys.executable,
                         help="interpreter with the runtime pins only, for the appliance")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
@@ -246,10 +257,13 @@ def main(argv: list[str] | None = None) -> int:
             report["startup"] = startup(inst, server_cpus, rounds=5)
     if server_cpus:
         os.sched_setaffinity(0, {int(c) for c in server_cpus.split(",")})
-    print("==> engines", file=sys.stderr, flush=True)
-    report["engines_us"] = engines_bench.run()
-    print("==> relapse, vectorised vs per-request", file=sys.stderr, flush=True)
-    report["relapse_vectorised"] = relapse_vectorised.run()
+    if not args.skip_micro:
+        print("==> engines", file=sys.stderr, flush=True)
+        report["engines_us"] = engines_bench.run()
+        print("==> relapse, vectorised vs per-request", file=sys.stderr, flush=True)
+        report["relapse_vectorised"] = relapse_vectorised.run()
+        print("==> metering: commit per call vs group commit", file=sys.stderr, flush=True)
+        report["metering_us"] = metering_bench.run()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     print(render(report))
@@ -271,13 +285,19 @@ def render(report: dict[str, Any]) -> str:
         out.append(f"live keys: {report['live']}")
         st = report["startup"]
         out += ["", f"start-up to ready /readyz: median {st['median_s']:.2f} s, max {st['max_s']:.2f} s"
-                    f" over {st['rounds']} cold starts",
+                    f" over {st['rounds']} cold starts; CPU time used by then: median {st['median_cpu_s']:.2f} s",
                 "resident memory after load (MB): " + ", ".join(
                     f"{k} {v:.0f}" for k, v in report["rss_mb_after_load"].items())]
-    out += ["", "engines (µs per call, median of rounds):"]
-    out += [f"  {k:<26} {v['median_us']:8.1f}" for k, v in report["engines_us"].items()]
-    rv = report["relapse_vectorised"]
-    out += ["", f"relapse scoring, {rv['records']} records: " + rv["summary"]]
+    if "engines_us" in report:
+        out += ["", f"engines, µs per call (median of {engines_bench.ROUNDS} rounds): engine alone | strict decode +"
+                    " engine + encode"]
+        out += [f"  {k:<26} {v['median_us']:8.1f} | {v['decode_engine_encode_us']:8.1f}"
+                for k, v in report["engines_us"].items()]
+        rv = report["relapse_vectorised"]
+        out += ["", f"relapse scoring, {rv['records']:,} seeded records: " + rv["summary"]]
+        mt = report["metering_us"]
+        out += ["", "durable metering on the store, µs per counted call: " + ", ".join(
+            f"{k.split('_')[1]} per commit {v:.1f}" for k, v in mt.items())]
     return "\n".join(out)
 
 
