@@ -283,7 +283,10 @@ def analyze(
         confidence = "moderate"
     moving = f"signals {trend}" if trend != "unknown" else "trend not yet established"
     summary = f"{level.capitalize()} relapse risk ({score}/100), {moving}"
-    summary += f", driven primarily by {driver.lower()}." if driver else "; no factor is contributing."
+    if driver:
+        summary += f", driven primarily by {driver[0].lower() + driver[1:]}."
+    else:
+        summary += "; no factor is contributing."
     return RelapsePrediction(
         model=model or default_model(KEY),
         sessionRef=request.sessionRef,
