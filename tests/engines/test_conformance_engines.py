@@ -38,7 +38,11 @@ def _engine_cases() -> list[Path]:
         case = json.loads(path.read_text())
         auth = case["request"].get("headers", {}).get("Authorization", "")
         # Cases about authentication, methods and origins belong to the HTTP layer.
-        if case["request"]["path"] in SPEC_BY_PATH and "{{secret_test_key}}" in auth and "body" in case["request"]:
+        if (
+            case["request"]["path"] in SPEC_BY_PATH
+            and "{{secret_test_key}}" in auth
+            and "body" in case["request"]
+        ):
             if case["expect"]["status"] in (200, 400):
                 cases.append(path)
     return cases
@@ -64,7 +68,9 @@ def matches(expected: Any, actual: Any, where: str = "$") -> list[str]:
         if expected == "<any>":
             return []
         if expected == "<iso8601>":
-            return [] if isinstance(actual, str) and ISO_MS.match(actual) else [f"{where}: not ISO: {actual!r}"]
+            return (
+                [] if isinstance(actual, str) and ISO_MS.match(actual) else [f"{where}: not ISO: {actual!r}"]
+            )
         if expected.startswith("<startswith:") and expected.endswith(">"):
             prefix = expected[len("<startswith:") : -1]
             ok = isinstance(actual, str) and actual.startswith(prefix)
