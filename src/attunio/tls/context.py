@@ -120,6 +120,11 @@ def build_server_context(tls: TlsSettings, data_dir: Path) -> ssl.SSLContext:
     if files.key_file is not None:
         _require_file("tls.key_file", files.key_file)
     password = read_key_password(files.key_password_file) if files.key_password_file else None
+    if password is None and _is_encrypted(files.key_file or files.cert_file):
+        # Caught here: without a password OpenSSL would try to prompt on a terminal there isn't.
+        raise TlsError(
+            f"tls.key_file: {files.key_file or files.cert_file} is encrypted; set tls.key_password_file"
+        )
     try:
         ctx.load_cert_chain(files.cert_file, files.key_file, password)
     except ssl.SSLError as exc:
@@ -139,15 +144,22 @@ def build_server_context(tls: TlsSettings, data_dir: Path) -> ssl.SSLContext:
     return ctx
 
 
+def _is_encrypted(key_path: Path) -> bool:
+    try:
+        head = key_path.read_bytes()
+    except OSError:
+        return False  # load_cert_chain reports the unreadable file
+    return b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in head or b"Proc-Type: 4,ENCRYPTED" in head
+
+
 def _explain_load_error(exc: ssl.SSLError, files: TlsFiles, has_password: bool) -> str:
     reason = (exc.reason or str(exc)).upper()
     key = files.key_file or files.cert_file
-    if "KEY_VALUES_MISMATCH" in reason:
+    if "KEY_VALUES_MISMATCH" in reason or "NO_CERTIFICATE_ASSIGNED" in reason:
         return f"tls.key_file: {key} is not the key of the certificate in {files.cert_file}"
-    if "BAD_DECRYPT" in reason or "BAD PASSWORD" in reason or "PROCESSING_ERROR" in reason:
-        if has_password:
-            return f"tls.key_password_file: the password does not decrypt {key}"
-        return f"tls.key_file: {key} is encrypted; set tls.key_password_file"
+    if has_password and _is_encrypted(key):
+        # OpenSSL reports a wrong password only as a generic "PEM lib" error.
+        return f"tls.key_password_file: the password does not decrypt {key}"
     return f"tls.cert_file/tls.key_file: cannot load {files.cert_file} and {key}: {exc}"
 
 
