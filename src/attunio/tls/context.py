@@ -176,3 +176,19 @@ class ServerContextFactory:
 
     def __call__(self, config: Any, default_factory: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
         return build_server_context(self.tls, self.data_dir)
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """The uvicorn.Config keyword arguments that TLS and the proxy settings decide.
+
+    `server_header=False`: no `Server: uvicorn` on answers. Forwarded headers are believed only
+    from `server.trusted_proxies`; with none configured they are ignored altogether.
+    """
+    options: dict[str, Any] = {
+        "server_header": False,
+        "proxy_headers": bool(settings.server.trusted_proxies),
+        "forwarded_allow_ips": list(settings.server.trusted_proxies) or "",
+    }
+    if settings.tls.enabled:
+        options["ssl_context_factory"] = ServerContextFactory.from_settings(settings)
+    return options

@@ -123,3 +123,23 @@ def describe(summary: CertSummary, tls: TlsSettings, now: dt.datetime) -> list[s
     if warning:
         lines.append(f"WARNING:       {warning}")
     return lines
+
+
+def readiness(tls: TlsSettings, data_dir: Path, now: dt.datetime) -> dict[str, str]:
+    """The `tls` entry of /readyz: never the certificate's names or path, only its state.
+
+    `warning` within EXPIRY_WARNING_DAYS of expiry; `error` when expired or unreadable (callers
+    will refuse it). TLS switched off is reported as such, not as healthy TLS.
+    """
+    if not tls.enabled:
+        return {"status": "disabled"}
+    try:
+        summary = summarize_configured(tls, data_dir)
+    except TlsError:
+        return {"status": "error", "message": "the serving certificate cannot be read"}
+    expires = summary.not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
+    message = expiry_warning(summary, now)
+    if message is None:
+        return {"status": "ok", "expiresAt": expires}
+    status = "error" if now >= summary.not_after or now < summary.not_before else "warning"
+    return {"status": status, "expiresAt": expires, "message": message}
