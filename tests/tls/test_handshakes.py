@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import ssl
+import subprocess
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -188,3 +190,45 @@ def test_mtls_under_intermediate_refuses_tls12_client_without_certificate(
     # In TLS 1.2 the client certificate is part of the handshake, so the refusal comes there.
     assert_refused(served.port, ctx, signed)
     assert get(served.port, signed).version == "TLSv1.2"
+
+
+# -- the same with the OpenSSL command-line client ------------------------------------------------
+
+OPENSSL_CASES = [
+    ("modern", ["-tls1_3"], True),
+    ("modern", ["-tls1_2"], False),
+    ("intermediate", ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"], True),
+    ("intermediate", ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0"], False),
+    ("intermediate", ["-tls1_1", "-cipher", "ALL:@SECLEVEL=0"], False),
+]
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl command-line tool not installed")
+@pytest.mark.parametrize(("profile", "flags", "accepted"), OPENSSL_CASES)
+def test_openssl_s_client(
+    request: pytest.FixtureRequest, tls_pki: Pki, profile: str, flags: list[str], accepted: bool
+) -> None:
+    served: Served = request.getfixturevalue(profile)
+    result = subprocess.run(
+        [
+            "openssl",
+            "s_client",
+            "-brief",
+            "-connect",
+            f"127.0.0.1:{served.port}",
+            "-servername",
+            "localhost",
+            "-CAfile",
+            str(tls_pki.appliance.cert_file),
+            "-verify_return_error",
+            *flags,
+        ],
+        input=b"",
+        capture_output=True,
+        timeout=20,
+        check=False,
+    )
+    output = (result.stdout + result.stderr).decode(errors="replace")
+    assert (result.returncode == 0) == accepted, output
+    if accepted:
+        assert "Verification: OK" in output
