@@ -1,5 +1,6 @@
-"""Serve a trivial ASGI app over TLS exactly as the appliance wires it: settings from
-ATTUNIO_CONFIG / ATTUNIO_* variables, our context factory, our header middleware.
+"""Serve a trivial ASGI app over TLS as the appliance wires TLS: settings from ATTUNIO_CONFIG /
+ATTUNIO_* variables and the appliance's context factory. (The real app is served over TLS in
+tests/e2e; this one keeps the handshake tests independent of the store.)
 
 Usage: python tests/tls/_serve.py PORT
 """
@@ -11,7 +12,6 @@ from typing import Any
 
 import uvicorn
 
-from attunio.api.security_headers import SecurityHeadersMiddleware
 from attunio.config import load_settings
 from attunio.tls.context import ServerContextFactory
 
@@ -39,7 +39,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 def main() -> None:
     settings = load_settings()
     config = uvicorn.Config(
-        SecurityHeadersMiddleware(app, hsts_max_age=settings.tls.hsts_max_age),
+        app,
         host="127.0.0.1",
         port=int(sys.argv[1]),
         ssl_context_factory=ServerContextFactory.from_settings(settings),

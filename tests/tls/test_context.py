@@ -56,9 +56,7 @@ def test_encrypted_key_with_password_file(tmp_path: Path, hospital_server: tuple
     build_server_context(tls, tmp_path)
 
 
-def test_encrypted_key_without_or_with_wrong_password(
-    tmp_path: Path, hospital_server: tuple[Path, Path]
-) -> None:
+def test_encrypted_key_without_or_with_wrong_password(tmp_path: Path, hospital_server: tuple[Path, Path]) -> None:
     cert, key = hospital_server
     with pytest.raises(TlsError, match="key_password_file"):
         build_server_context(TlsSettings(cert_file=str(cert), key_file=str(key)), tmp_path)

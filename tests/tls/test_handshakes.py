@@ -57,12 +57,9 @@ def assert_refused(port: int, ctx: ssl.SSLContext, good: ssl.SSLContext, phase: 
 # -- modern --------------------------------------------------------------------------------------
 
 
-def test_modern_accepts_tls13_with_security_headers(modern: Served, tls_pki: Pki) -> None:
+def test_modern_accepts_tls13(modern: Served, tls_pki: Pki) -> None:
     answer = get(modern.port, client_context(tls_pki))
-    assert answer.version == "TLSv1.3"
-    assert answer.status == 200
-    assert answer.headers["strict-transport-security"] == "max-age=31536000"
-    assert answer.headers["cache-control"] == "no-store"
+    assert (answer.version, answer.status) == ("TLSv1.3", 200)
     assert "server" not in answer.headers
 
 
@@ -73,9 +70,7 @@ def test_self_signed_certificate_verifies_for_ip_and_localhost(modern: Served, t
 
 
 def test_modern_refuses_tls12(modern: Served, tls_pki: Pki) -> None:
-    assert_refused(
-        modern.port, client_context(tls_pki, version=ssl.TLSVersion.TLSv1_2), client_context(tls_pki)
-    )
+    assert_refused(modern.port, client_context(tls_pki, version=ssl.TLSVersion.TLSv1_2), client_context(tls_pki))
 
 
 @pytest.mark.parametrize("version", LEGACY, ids=["tls1.0", "tls1.1"])

@@ -31,9 +31,7 @@ def test_healthy_over_tls(serve: Callable[..., Served], tls_pki: Pki) -> None:
 
 def test_alive_under_mtls_by_handshake(serve: Callable[..., Served], tls_pki: Pki) -> None:
     served = serve(client_ca_file=str(tls_pki.hospital_ca))
-    assert check(settings_for(tls_pki, served.port, client_ca_file=str(tls_pki.hospital_ca))).startswith(
-        "alive"
-    )
+    assert check(settings_for(tls_pki, served.port, client_ca_file=str(tls_pki.hospital_ca))).startswith("alive")
 
 
 def test_unhealthy_when_nothing_listens(tls_pki: Pki) -> None:

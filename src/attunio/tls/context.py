@@ -122,9 +122,7 @@ def build_server_context(tls: TlsSettings, data_dir: Path) -> ssl.SSLContext:
     password = read_key_password(files.key_password_file) if files.key_password_file else None
     if password is None and _is_encrypted(files.key_file or files.cert_file):
         # Caught here: without a password OpenSSL would try to prompt on a terminal there isn't.
-        raise TlsError(
-            f"tls.key_file: {files.key_file or files.cert_file} is encrypted; set tls.key_password_file"
-        )
+        raise TlsError(f"tls.key_file: {files.key_file or files.cert_file} is encrypted; set tls.key_password_file")
     try:
         ctx.load_cert_chain(files.cert_file, files.key_file, password)
     except ssl.SSLError as exc:
@@ -176,19 +174,3 @@ class ServerContextFactory:
 
     def __call__(self, config: Any, default_factory: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
         return build_server_context(self.tls, self.data_dir)
-
-
-def uvicorn_options(settings: Settings) -> dict[str, Any]:
-    """The uvicorn.Config keyword arguments that TLS and the proxy settings decide.
-
-    `server_header=False`: no `Server: uvicorn` on answers. Forwarded headers are believed only
-    from `server.trusted_proxies`; with none configured they are ignored altogether.
-    """
-    options: dict[str, Any] = {
-        "server_header": False,
-        "proxy_headers": bool(settings.server.trusted_proxies),
-        "forwarded_allow_ips": list(settings.server.trusted_proxies) or "",
-    }
-    if settings.tls.enabled:
-        options["ssl_context_factory"] = ServerContextFactory.from_settings(settings)
-    return options
