@@ -14,6 +14,7 @@ from attunio.cli.common import Context, config_option
 from attunio.cli.init import init
 from attunio.cli.keys import keys
 from attunio.cli.serve import serve
+from attunio.cli.tls import tls
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -29,7 +30,7 @@ def cli(click_ctx: click.Context, config: Path | None) -> None:
     click_ctx.obj = Context(config)
 
 
-for command in (init, serve, apps, keys, admins, audit):
+for command in (init, serve, apps, keys, admins, audit, tls):
     cli.add_command(command)
 
 
