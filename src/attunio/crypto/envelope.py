@@ -60,6 +60,12 @@ def sign_envelope(payload: bytes, payload_type: str, private_key: Ed25519Private
             Signature(keyid=key_id(private_key.public_key()), sig=base64.b64encode(signature).decode())
         ],
     )
+    return serialize(envelope)
+
+
+def serialize(envelope: Envelope) -> bytes:
+    """The one byte form the appliance writes; documents that must not change by a byte (usage
+    reports, which are chained by file hash) are required to be in exactly this form."""
     return msgspec.json.format(msgspec.json.encode(envelope), indent=2) + b"\n"
 
 

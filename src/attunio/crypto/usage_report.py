@@ -21,6 +21,7 @@ from attunio.crypto.envelope import (
     USAGE_REPORT_PAYLOAD_TYPE,
     EnvelopeError,
     parse_envelope,
+    serialize,
     sign_envelope,
     verify_envelope,
 )
@@ -91,6 +92,8 @@ def _claimed_key(data: bytes) -> Ed25519PublicKey:
 def read_report(data: bytes, instance_key: Ed25519PublicKey | None = None) -> UsageReport:
     """Verify the signature (against `instance_key` when the vendor has it registered) and decode."""
     try:
+        if serialize(parse_envelope(data)) != data:
+            raise ReportError("malformed", "the report file is not in its canonical form (it was edited)")
         key = instance_key if instance_key is not None else _claimed_key(data)
         payload = verify_envelope(data, USAGE_REPORT_PAYLOAD_TYPE, {key_id(key): key})
     except EnvelopeError as exc:
