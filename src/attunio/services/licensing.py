@@ -36,6 +36,8 @@ class LicenseState(Struct, frozen=True, kw_only=True):
     grace_days_left: int | None = None
     license_id: str | None = None
     expires_at: datetime | None = None
+    allowance: int | None = None
+    """Monthly call allowance of the license this state is about."""
 
     @property
     def serves_live(self) -> bool:
@@ -61,6 +63,7 @@ def evaluate(
             clock_behind=behind,
             license_id=None if claims is None else claims.license_id,
             expires_at=None if claims is None else claims.expires_at,
+            allowance=None if claims is None else claims.monthly_allowance,
         )
 
     if claims is None:
@@ -103,6 +106,7 @@ def evaluate(
             grace_days_left=left,
             license_id=claims.license_id,
             expires_at=claims.expires_at,
+            allowance=claims.monthly_allowance,
         )
     return LicenseState(
         status="valid",
@@ -112,6 +116,7 @@ def evaluate(
         clock_behind=behind,
         license_id=claims.license_id,
         expires_at=claims.expires_at,
+        allowance=claims.monthly_allowance,
     )
 
 
