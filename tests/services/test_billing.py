@@ -6,6 +6,7 @@ import multiprocessing
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -87,12 +88,12 @@ def test_retry_after_counts_down_to_utc_midnight(billing: Billing, billing_store
     assert refused.value.headers["Retry-After"] == "30"
 
 
-def _hammer(args: tuple[Path, int]) -> int:
-    root, attempts = args
+def _hammer(root: Path, attempts: int, start: Any, results: Any) -> None:
     settings = make_settings(root, **trust_env(root / "vendor.pub"))
     store = Store.open(settings)
     billing = Billing(store, settings, FakeClock(START))
     served = 0
+    start.wait()  # both processes begin together, so their writes really interleave
     for _ in range(attempts):
         try:
             billing.admit(principal(), "dmse_signals")
@@ -100,13 +101,20 @@ def _hammer(args: tuple[Path, int]) -> int:
         except ApiError:
             pass
     store.close()
-    return served
+    results.put(served)
 
 
 def test_the_quota_is_exact_with_two_processes_hammering_at_once(billing: Billing, tmp_path: Path) -> None:
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
-        served = pool.map(_hammer, [(tmp_path, 400), (tmp_path, 400)])
+    context = multiprocessing.get_context("fork")
+    start, results = context.Barrier(2), context.Queue()
+    workers = [context.Process(target=_hammer, args=(tmp_path, 400, start, results)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    served = [results.get(timeout=60) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=10)
     assert sum(served) == 500
+    assert min(served) > 0
     assert billing.store.one("SELECT count FROM sandbox_daily")[0] == 500
 
 
