@@ -232,6 +232,7 @@ export class AttunioSession extends EventTarget {
       pauses: pauseDurations.length,
       meanPauseSeconds: mean(pauseDurations),
       segments: pa?.segments ?? [],
+      nucleiTimes: pa?.nucleiTimes ?? [],
       clinicianSegments: ca?.segments ?? [],
       noiseFloorDb: pa?.noiseFloorDb ?? null,
       ...this.video,
@@ -301,6 +302,14 @@ export class AttunioSession extends EventTarget {
       };
     }
     return out;
+  }
+
+  /** Frame energies (dB) of the last `seconds` of a stream, for level displays. */
+  recentLevels(seconds = 30, role = 'patient') {
+    const ch = this.channels[role];
+    if (!ch || ch.t0 === null) return { t0: 0, end: 0, db: [] };
+    const n = Math.min(ch.db.length, Math.round(seconds / FRAME_SEC));
+    return { t0: ch.now - n * FRAME_SEC, end: ch.now, db: ch.db.slice(-n) };
   }
 
   _emitUpdate() {
