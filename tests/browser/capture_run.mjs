@@ -15,6 +15,7 @@ const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 
 // Flags required for a hermetic run: no network chatter of Chromium's own,
 // no GPU, and a fake microphone fed from a WAV played once (%noloop).
+let launches = 0;
 function argsFor(wav) {
   const args = [
     '--headless',
@@ -29,6 +30,9 @@ function argsFor(wav) {
     '--use-fake-device-for-media-stream',
   ];
   if (wav) args.push(`--use-file-for-fake-audio-capture=${wav}%noloop`);
+  // Chromium's own record of every request any part of it made (page,
+  // worklets, the browser process), independent of the driver.
+  if (config.outDir) args.push(`--log-net-log=${join(config.outDir, `netlog-${launches++}.json`)}`, '--net-log-capture-mode=Default');
   return args;
 }
 
@@ -60,13 +64,28 @@ async function withBrowser(wav, fn) {
     );
   });
   const consoleLog = [];
+  // Chromium's own view too: it also sees worklet module fetches and CORS
+  // preflights, which Playwright's request event does not report.
+  const cdpNetwork = [];
   try {
     const page = context.pages()[0] ?? (await context.newPage());
+    const cdp = await context.newCDPSession(page);
+    cdp.on('Network.requestWillBeSent', (e) => {
+      cdpNetwork.push({
+        method: e.request.method,
+        url: e.request.url,
+        type: e.type ?? null,
+        headers: e.request.headers,
+        hasPostData: Boolean(e.request.hasPostData),
+        postData: e.request.postData ?? null,
+      });
+    });
+    await cdp.send('Network.enable');
     page.on('console', (m) => consoleLog.push(`${m.type()}: ${m.text()}`));
     page.on('pageerror', (e) => consoleLog.push(`pageerror: ${e.message}`));
     const out = await fn(page);
     await Promise.all(pending);
-    return { ...out, network, console: consoleLog };
+    return { ...out, network, cdpNetwork, console: consoleLog, netLog: config.outDir ? join(config.outDir, `netlog-${launches - 1}.json`) : null };
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
