@@ -156,6 +156,8 @@ function renderResult(data, sent) {
   if (!narrative.children.length) narrative.append(el('li', '', 'No findings to report from the measures sent.'));
   $('disclaimer').textContent = data.disclaimer ?? '';
   $('sent').textContent = `POST /v1/dmse/analyze\n${JSON.stringify(sent, null, 2)}`;
+  // Shown open: the whole request is a few numbers, and seeing that is the point.
+  $('sent').closest('details').open = true;
   const conf = $('confidence');
   if (data.overallConfidence) {
     conf.textContent = `${humanize(data.overallConfidence)} confidence · ${data.signalsPresent ?? 0} signal${data.signalsPresent === 1 ? '' : 's'}`;
