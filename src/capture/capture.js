@@ -53,13 +53,15 @@ const round = (x, digits) => Math.round(x * 10 ** digits) / 10 ** digits;
 const clamp = (x, [lo, hi]) => Math.min(hi, Math.max(lo, x));
 
 class Channel {
-  constructor(role, stream) {
+  constructor(role, stream, options) {
     this.role = role;
     this.stream = stream;
     this.db = [];
     this.voicing = [];
+    this.speech = [];
+    this.floor = [];
     this.t0 = null;
-    this.vad = createVoiceActivity();
+    this.vad = createVoiceActivity(options);
     this.speaking = false;
     this.levelDb = -Infinity;
     this.lastSpeechAt = null;
@@ -73,6 +75,8 @@ class Channel {
       this.db.push(db[i]);
       this.voicing.push(voicing[i]);
       this.speaking = this.vad.push(db[i]);
+      this.speech.push(this.speaking ? 1 : 0);
+      this.floor.push(this.vad.floor);
       if (this.speaking) this.lastSpeechAt = t0 + (i + 1) * FRAME_SEC;
     }
     this.levelDb = db.length ? db[db.length - 1] : this.levelDb;
@@ -83,7 +87,7 @@ class Channel {
   }
 
   analysis(options) {
-    return analyzeSpeaker({ db: this.db, voicing: this.voicing }, options, this.t0 ?? 0);
+    return analyzeSpeaker({ db: this.db, voicing: this.voicing, speech: this.speech, floor: this.floor }, options, this.t0 ?? 0);
   }
 }
 
@@ -134,7 +138,7 @@ export class AttunioSession extends EventTarget {
       throw new TypeError('attach: expected a MediaStream with an audio track');
     }
     if (this.channels[role]) this._detach(this.channels[role]);
-    const ch = new Channel(role, stream);
+    const ch = new Channel(role, stream, this.options);
     this.channels[role] = ch;
     this.ready = this.ready.then(() => this._connect(ch));
     this.ready.catch((err) => this.dispatchEvent(new CustomEvent('error', { detail: err })));
@@ -147,7 +151,7 @@ export class AttunioSession extends EventTarget {
    */
   ingestFeatures(role, { t0 = 0, db, voicing }) {
     if (!ROLES.includes(role)) throw new TypeError(`role must be one of ${ROLES.join(', ')}`);
-    this.channels[role] ??= new Channel(role, null);
+    this.channels[role] ??= new Channel(role, null, this.options);
     this.channels[role].add({ t0, db, voicing });
     return this;
   }
@@ -173,7 +177,7 @@ export class AttunioSession extends EventTarget {
     // graph pulling it, and nothing of the stream is played back.
     ch.source.connect(ch.node);
     ch.node.connect(ctx.destination);
-    if (!this._timer) this._timer = setInterval(() => this._emitUpdate(), UPDATE_MS);
+    if (!this._timer) this._scheduleUpdate(UPDATE_MS);
   }
 
   _detach(ch) {
@@ -312,15 +316,21 @@ export class AttunioSession extends EventTarget {
     return { t0: ch.now - n * FRAME_SEC, end: ch.now, db: ch.db.slice(-n) };
   }
 
-  _emitUpdate() {
-    this.dispatchEvent(new CustomEvent('update', { detail: { live: this.live(), metrics: this.metrics() } }));
+  _scheduleUpdate(delay) {
+    this._timer = setTimeout(() => {
+      const started = performance.now();
+      this.dispatchEvent(new CustomEvent('update', { detail: { live: this.live(), metrics: this.metrics() } }));
+      // Analysis cost grows with session length; keep it under ~10% of the
+      // main thread, which the video call needs more.
+      if (!this.stopped) this._scheduleUpdate(Math.max(UPDATE_MS, (performance.now() - started) * 10));
+    }, delay);
   }
 
   /** Stop extracting. Measurements are kept, so analyze() still works. */
   stop() {
     if (this.stopped) return;
     this.stopped = true;
-    clearInterval(this._timer);
+    clearTimeout(this._timer);
     this._timer = null;
     for (const ch of Object.values(this.channels)) this._detach(ch);
     if (this._ownsCtx && this._ctx) this._ctx.close().catch(() => {});

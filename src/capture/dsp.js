@@ -159,13 +159,13 @@ export function createVoiceActivity(options = {}) {
   };
 }
 
-/** Voice activity for a whole energy track: {speech: boolean[], floor: number[]}. */
+/** Voice activity for a whole energy track: {speech: Uint8Array (0/1), floor: Float32Array}. */
 export function voiceActivity(db, options = {}) {
   const vad = createVoiceActivity(options);
-  const speech = new Array(db.length);
-  const floor = new Array(db.length);
+  const speech = new Uint8Array(db.length);
+  const floor = new Float32Array(db.length);
   for (let i = 0; i < db.length; i++) {
-    speech[i] = vad.push(db[i]);
+    speech[i] = vad.push(db[i]) ? 1 : 0;
     floor[i] = vad.floor;
   }
   return { speech, floor };
@@ -212,27 +212,48 @@ export function pausesBetween(segments) {
 
 /** Intensity contour (dB): energy averaged over a 50 ms Hann window. */
 export function intensityContour(db) {
+  const n = db.length;
+  const power = new Float64Array(n);
+  const k = Math.LN10 / 10;
+  for (let i = 0; i < n; i++) power[i] = Math.exp(db[i] * k);
   const w = [0.25, 0.75, 1, 0.75, 0.25];
-  const half = 2;
-  const out = new Array(db.length);
-  for (let i = 0; i < db.length; i++) {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
     let acc = 0;
     let ws = 0;
-    for (let k = -half; k <= half; k++) {
+    for (let k = -2; k <= 2; k++) {
       const j = i + k;
-      if (j < 0 || j >= db.length) continue;
-      acc += w[k + half] * 10 ** (db[j] / 10);
-      ws += w[k + half];
+      if (j < 0 || j >= n) continue;
+      acc += w[k + 2] * power[j];
+      ws += w[k + 2];
     }
     out[i] = 10 * Math.log10(acc / ws + 1e-12);
   }
   return out;
 }
 
-function quantile(values, q) {
-  if (values.length === 0) return -Infinity;
-  const s = Float64Array.from(values).sort();
-  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1)))];
+/**
+ * q-quantile of the values where mask is set, from a 0.1 dB histogram: linear
+ * time, so live updates stay cheap on hour-long sessions.
+ */
+function maskedQuantile(values, mask, q) {
+  const lo = -130;
+  const bins = new Uint32Array(1500); // -130 .. +20 dB
+  let count = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (!mask[i]) continue;
+    const b = Math.min(bins.length - 1, Math.max(0, Math.floor((values[i] - lo) * 10)));
+    bins[b]++;
+    count++;
+  }
+  if (count === 0) return -Infinity;
+  const target = Math.floor(q * (count - 1));
+  let seen = 0;
+  for (let b = 0; b < bins.length; b++) {
+    seen += bins[b];
+    if (seen > target) return lo + (b + 0.5) / 10;
+  }
+  return lo + bins.length / 10;
 }
 
 /**
@@ -248,10 +269,10 @@ function quantile(values, q) {
 export function syllableNuclei(features, options = {}) {
   const o = { ...DEFAULTS, ...options };
   const { db, voicing } = features;
-  const speech = options.speech ?? voiceActivity(db, o).speech;
-  const floor = options.floor ?? voiceActivity(db, o).floor;
+  const vad = options.speech && options.floor ? options : voiceActivity(db, o);
+  const { speech, floor } = vad;
   const inten = intensityContour(db);
-  const loud = quantile(inten.filter((_, i) => speech[i]), 0.99);
+  const loud = maskedQuantile(inten, speech, 0.99);
   const thresh = loud + o.silenceDb;
   const peaks = [];
   for (let i = 1; i < inten.length - 1; i++) {
@@ -304,10 +325,12 @@ export function speakingTime(segments, options = {}) {
 /**
  * Full single-speaker analysis of a feature track starting at time t0:
  * segments, pauses, syllable nuclei, speaking time and speech rate.
+ * `features` may carry `speech` and `floor` from createVoiceActivity.
  */
 export function analyzeSpeaker(features, options = {}, t0 = 0) {
   const o = { ...DEFAULTS, ...options };
-  const { speech, floor } = voiceActivity(features.db, o);
+  // A live session has already run the (sequential) VAD frame by frame.
+  const { speech, floor } = features.speech && features.floor ? features : voiceActivity(features.db, o);
   const segments = speechSegments(speech, o, t0);
   const nuclei = syllableNuclei(features, { ...o, speech, floor });
   const speakingSec = speakingTime(segments, o);
