@@ -5,12 +5,12 @@
 export function toTrack(x) {
   if (!x) return null;
   if (typeof MediaStreamTrack !== 'undefined' && x instanceof MediaStreamTrack) return x;
-  if (typeof x.kind === 'string' && typeof x.stop === 'function' && 'readyState' in x) return x; // duck-typed track
-  // Twilio LocalAudioTrack/RemoteAudioTrack, Daily track state.
-  if (x.mediaStreamTrack) return toTrack(x.mediaStreamTrack);
-  if (x.persistentTrack) return toTrack(x.persistentTrack);
+  // Wrappers first: Twilio's tracks also have `kind` and `stop()`.
+  if (x.mediaStreamTrack) return toTrack(x.mediaStreamTrack); // Twilio Local/RemoteAudioTrack
+  if (x.persistentTrack) return toTrack(x.persistentTrack); // Daily track state
   if (x.track) return toTrack(x.track);
-  if (typeof x.getMediaStreamTrack === 'function') return toTrack(x.getMediaStreamTrack());
+  if (typeof x.getMediaStreamTrack === 'function') return toTrack(x.getMediaStreamTrack()); // Zoom
+  if (typeof x.kind === 'string' && typeof x.stop === 'function' && 'readyState' in x) return x; // a track from another realm
   return null;
 }
 

@@ -103,7 +103,7 @@ async function rateCase(c) {
     await page.waitForFunction(
       () => {
         const p = window.attunioDemo.session?.live().patient;
-        return p && p.heardSpeech && p.silenceSeconds > 2.5;
+        return p && p.heardSpeech && p.silenceSeconds > 1.8;
       },
       null,
       { timeout: c.timeoutSec * 1000, polling: 200 },

@@ -306,7 +306,7 @@ def test_demo_in_chromium_measures_rate_and_latency_and_sends_only_numbers(
     }
     (tmp_path / "config.json").write_text(json.dumps(config))
     proc = subprocess.run(["node", str(RUNNER), str(tmp_path / "config.json")], capture_output=True, text=True,
-                          timeout=170, cwd=HERE, check=False)
+                          timeout=240, cwd=HERE, check=False)
     assert proc.returncode == 0, f"runner failed:\n{proc.stderr[-4000:]}"
     results = json.loads(proc.stdout)
     (ARTIFACTS / "results.json").write_text(json.dumps(results, indent=1))
