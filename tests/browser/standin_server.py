@@ -14,7 +14,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 CAPTURE = Path(__file__).resolve().parents[2] / "src" / "capture"
-TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".html": "text/html; charset=utf-8"}
+TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+}
 RANGES = {
     "responseLatencySeconds": (0, 120),
     "speechRateWpm": (0, 600),
@@ -42,10 +46,13 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _json(self, status: int, obj: object, cors: bool = False) -> None:
-        extra = {"Access-Control-Allow-Origin": self.headers.get("Origin", ""), "Vary": "Origin"} if cors else {}
+        origin = self.headers.get("Origin", "")
+        extra = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if cors else {}
         self._send(status, json.dumps(obj).encode(), "application/json", extra)
 
-    def _error(self, status: int, code: str, message: str, cors: bool, issues: list[dict[str, str]] | None = None) -> None:
+    def _error(
+        self, status: int, code: str, message: str, cors: bool, issues: list[dict[str, str]] | None = None
+    ) -> None:
         err: dict[str, object] = {"code": code, "message": message}
         if issues:
             err["issues"] = issues
@@ -99,7 +106,8 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             self._error(400, "invalid_request", "Body is not valid JSON.", True)
             return
-        issues = [{"path": k, "message": "Unknown field"} for k in body if k not in RANGES and k != "sessionRef"]
+        known = {*RANGES, "sessionRef"}
+        issues = [{"path": k, "message": "Unknown field"} for k in body if k not in known]
         for k, (lo, hi) in RANGES.items():
             v = body.get(k)
             if v is not None and not (isinstance(v, (int, float)) and lo <= v <= hi):

@@ -14,7 +14,11 @@ from __future__ import annotations
 import array
 import json
 import shutil
+import socket
 import subprocess
+import sys
+import time
+import urllib.request
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,8 +57,8 @@ REQUEST_FIELDS = {
     "sustainedAttentionPct": (0, 100),
     "sessionDurationSeconds": (0, 86400),
 }
-STATIC_FILES = {"/demo", "/sdk/demo.css", "/sdk/demo.js", "/sdk/capture.js", "/sdk/dsp.js", "/sdk/adapters.js",
-                "/sdk/worklet.js"}
+STATIC_FILES = {"/demo", *(f"/sdk/{name}" for name in (
+    "demo.css", "demo.js", "capture.js", "dsp.js", "adapters.js", "worklet.js"))}
 
 
 @dataclass
@@ -69,11 +73,6 @@ class Appliance:
 # --------------------------------------------------------------------------------------------
 @pytest.fixture
 def appliance(tmp_path: Path):  # type: ignore[no-untyped-def]
-    import socket
-    import sys
-    import time
-    import urllib.request
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -145,8 +144,8 @@ def make_rate_case(tmp: Path, speed: int) -> RateCase:
     espeak(raw, TEXT, speed)
     mic = tmp / f"mic-{speed}.wav"
     # 48 kHz mono 16-bit is what a microphone delivers; the lead-in covers capture start-up.
-    subprocess.run(["sox", str(raw), "-r", "48000", "-b", "16", "-c", "1", str(mic), "pad", str(LEAD_IN), "1.0"],
-                   check=True)
+    sox = ["sox", str(raw), "-r", "48000", "-b", "16", "-c", "1", str(mic), "pad", str(LEAD_IN), "1.0"]
+    subprocess.run(sox, check=True)
     rate, samples = read_wav(mic)
     a, b = voiced_bounds(samples)
     seconds = (b - a) / rate
@@ -176,7 +175,7 @@ def make_conversation(tmp: Path) -> Conversation:
         assert r1 == r2 == rate
         clin.extend(q)
         pat.extend([0] * len(q))
-        g = int(round(gap * rate))
+        g = round(gap * rate)
         clin.extend([0] * (g + len(a)))
         pat.extend([0] * g)
         pat.extend(a)
@@ -226,7 +225,8 @@ def origin_of(url: str) -> str:
 
 
 def check_request_body(body: dict[str, object]) -> None:
-    assert set(body) <= {*REQUEST_FIELDS, "sessionRef"}, f"unexpected fields: {set(body) - set(REQUEST_FIELDS)}"
+    unknown = set(body) - {*REQUEST_FIELDS, "sessionRef"}
+    assert not unknown, f"unexpected fields: {unknown}"
     for name, value in body.items():
         if name == "sessionRef":
             assert isinstance(value, str)
@@ -265,7 +265,8 @@ def check_network(run: dict[str, object], app: Appliance) -> dict[str, object]:
     to_app = [r for r in log if origin_of(str(r["url"])) == origin]
     assert {urlsplit(str(r["url"])).path for r in to_app} <= {*STATIC_FILES, "/v1/dmse/analyze"}
     uploads = [r for r in log if r.get("upload")]
-    assert [(r["method"], r["url"]) for r in uploads] == [("POST", f"{app.base_url}/v1/dmse/analyze")], uploads
+    analyze_url = f"{app.base_url}/v1/dmse/analyze"
+    assert [(r["method"], r["url"]) for r in uploads] == [("POST", analyze_url)], uploads
     assert uploads[0]["upload"] == post["bodyBytes"]
     assert sum(1 for r in to_app if r["method"] != "GET") == 1
     page_initiated = [r for r in log if r.get("initiator") == origin]
@@ -283,7 +284,7 @@ def require_tools() -> None:
     if not (HERE / "node_modules" / "playwright-core").is_dir():
         missing.append("tests/browser/node_modules (scripts/install-browser-deps)")
     if missing:
-        pytest.fail(f"browser test dependencies missing: {', '.join(missing)}; run scripts/install-browser-deps")
+        pytest.fail(f"browser test needs {', '.join(missing)}: run scripts/install-browser-deps")
 
 
 def test_demo_in_chromium_measures_rate_and_latency_and_sends_only_numbers(
@@ -305,8 +306,8 @@ def test_demo_in_chromium_measures_rate_and_latency_and_sends_only_numbers(
         "screenshotCase": cases[1].name,
     }
     (tmp_path / "config.json").write_text(json.dumps(config))
-    proc = subprocess.run(["node", str(RUNNER), str(tmp_path / "config.json")], capture_output=True, text=True,
-                          timeout=240, cwd=HERE, check=False)
+    proc = subprocess.run(["node", str(RUNNER), str(tmp_path / "config.json")], capture_output=True,
+                          text=True, timeout=240, cwd=HERE, check=False)
     assert proc.returncode == 0, f"runner failed:\n{proc.stderr[-4000:]}"
     results = json.loads(proc.stdout)
     (ARTIFACTS / "results.json").write_text(json.dumps(results, indent=1))
