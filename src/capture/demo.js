@@ -170,6 +170,10 @@ function renderResult(data, sent) {
 
 async function start() {
   $('error').hidden = true;
+  if (!window.isSecureContext || !navigator.mediaDevices || !window.AudioWorkletNode) {
+    showError({ message: 'This browser cannot capture here: the microphone and AudioWorklet need HTTPS (or localhost) and a current browser.' });
+    return;
+  }
   try {
     const session = new AttunioSession({ publishableKey: $('key').value.trim(), baseUrl: $('base').value.trim() || location.origin });
     setState('capturing');

@@ -101,6 +101,14 @@ for (const rate of [2.5, 3.5, 4.5, 5.5, 6.5]) {
   });
 }
 
+test('steady background noise 25 dB under the speech leaves the count within 10%', () => {
+  const speech = concat(silence(SR, 1), syllableTrain({ sampleRate: SR, rate: 4.5, count: 36 }), silence(SR, 1));
+  const x = mix(speech, noise(SR, speech.length / SR + 0.1, 0.006, 11));
+  const a = analyzeSpeaker(extractFeatures(x, SR));
+  near(a.syllables, 36, 3.6, 'syllables in noise');
+  near(a.speakingSec, 8, 0.2, 'speaking time in noise');
+});
+
 test('unvoiced bursts are not syllables (voicing check)', () => {
   const burst = () => concat(noise(SR, 0.12, 0.08, 3), silence(SR, 0.13));
   const x = concat(silence(SR, 0.5), ...Array.from({ length: 10 }, burst), syllableTrain({ sampleRate: SR, rate: 4, count: 8 }));
