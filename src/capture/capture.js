@@ -140,7 +140,8 @@ export class AttunioSession extends EventTarget {
     if (this.channels[role]) this._detach(this.channels[role]);
     const ch = new Channel(role, stream, this.options);
     this.channels[role] = ch;
-    this.ready = this.ready.then(() => this._connect(ch));
+    // One failed attach (say, a refused worklet) must not block the next.
+    this.ready = this.ready.catch(() => {}).then(() => this._connect(ch));
     this.ready.catch((err) => this.dispatchEvent(new CustomEvent('error', { detail: err })));
     return this;
   }
@@ -193,7 +194,8 @@ export class AttunioSession extends EventTarget {
   /** Merge video-derived signals your own pipeline computes. */
   setVideoSignals({ psychomotorFidgetEpisodes, sustainedAttentionPct } = {}) {
     for (const [k, v] of Object.entries({ psychomotorFidgetEpisodes, sustainedAttentionPct })) {
-      if (v === undefined || v === null) {
+      if (v === undefined) continue;
+      if (v === null) {
         delete this.video[k];
         continue;
       }

@@ -31,6 +31,9 @@ test('video signals are range-checked', () => {
   assert.throws(() => s.setVideoSignals({ psychomotorFidgetEpisodes: '4' }), RangeError);
   s.setVideoSignals({ psychomotorFidgetEpisodes: 4, sustainedAttentionPct: 72 });
   assert.deepEqual(s.payload(), { psychomotorFidgetEpisodes: 4, sustainedAttentionPct: 72 });
+  s.setVideoSignals({ sustainedAttentionPct: 60 }); // leaves the other one alone
+  s.setVideoSignals({ psychomotorFidgetEpisodes: null }); // null removes
+  assert.deepEqual(s.payload(), { sustainedAttentionPct: 60 });
 });
 
 test('analyze() POSTs exactly the documented fields and returns data', async () => {
