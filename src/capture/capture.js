@@ -163,7 +163,9 @@ export class AttunioSession extends EventTarget {
   }
 
   async _connect(ch) {
-    if (!this._ctx) this._ctx = new AudioContext({ latencyHint: 'playback' });
+    // 'interactive' keeps each stream's input buffering short, so the two
+    // speakers' timelines differ by ~10 ms rather than up to ~100 ms.
+    if (!this._ctx) this._ctx = new AudioContext({ latencyHint: 'interactive' });
     const ctx = this._ctx;
     if (!this._worklet) this._worklet = ctx.audioWorklet.addModule(WORKLET_URL.href);
     await this._worklet;

@@ -97,6 +97,17 @@ const demoUrl = () => `${config.baseUrl}/demo#key=${encodeURIComponent(config.ke
 async function rateCase(c) {
   return withBrowser(c.wav, async (page) => {
     await page.goto(demoUrl(), { waitUntil: 'load' });
+    // Every state the live indicator passes through, as a person would see it.
+    await page.evaluate(() => {
+      window.__statusSeen = new Set();
+      const el = document.getElementById('status');
+      new MutationObserver(() => window.__statusSeen.add(el.className.replace('pill', '').trim())).observe(el, {
+        attributes: true,
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+    });
     await page.click('#start');
     // Speech is over once something was heard and the stream has been quiet
     // for longer than any pause inside the utterance.
@@ -115,6 +126,7 @@ async function rateCase(c) {
       request: window.attunioDemo.lastRequest,
       result: window.attunioDemo.lastResult,
       error: window.attunioDemo.lastError,
+      statusSeen: [...window.__statusSeen],
       metrics: (({ segments, nucleiTimes, clinicianSegments, ...m }) => ({ ...m, segments }))(window.attunioDemo.session.metrics()),
     }));
     if (config.screenshotCase === c.name) {

@@ -315,6 +315,7 @@ def test_demo_in_chromium_measures_rate_and_latency_and_sends_only_numbers(
     estimates = []
     for case, run in zip(cases, results["rateCases"], strict=True):
         assert run["state"] == "done", f"{case.name}: {run['error']} {run['console']}"
+        assert {"listening", "speaking", "pause"} <= set(run["statusSeen"]), run["statusSeen"]
         body = check_network(run, appliance)
         estimate = body["speechRateWpm"]
         assert abs(estimate - case.truth_wpm) / case.truth_wpm <= 0.20, (
