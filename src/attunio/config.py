@@ -99,7 +99,7 @@ class ConfigError(Exception):
 
 def setting_names() -> list[str]:
     """Every setting as `section.field`, in declaration order (the docs test uses this)."""
-    names = []
+    names: list[str] = []
     for section in Settings.__struct_fields__:
         section_type = Settings.__annotations__[section]
         cls = globals()[section_type] if isinstance(section_type, str) else section_type

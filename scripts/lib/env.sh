@@ -1,0 +1,43 @@
+# Shared by scripts/run and scripts/test: a project virtualenv installed from the pinned lock.
+# Re-installs only when requirements.lock, requirements-dev.lock or pyproject.toml change.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+VENV="${ATTUNIO_VENV:-$ROOT/.venv}"
+PY="$VENV/bin/python"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+find_python() {
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  echo "Python 3.11 or newer is required (python3 -V shows $(python3 -V 2>&1))." >&2
+  return 1
+}
+
+# ensure_venv [dev]: create/refresh the venv; with "dev", test and tooling pins too.
+ensure_venv() {
+  local want="runtime" stamp_src
+  [ "${1:-}" = "dev" ] && want="dev"
+  stamp_src="$(cat "$ROOT/requirements.lock" "$ROOT/pyproject.toml"; [ "$want" = dev ] && cat "$ROOT/requirements-dev.lock")"
+  local stamp; stamp="$want-$(printf '%s' "$stamp_src" | sha256sum | cut -c1-16)"
+  if [ -x "$PY" ] && [ "$(cat "$VENV/.attunio-stamp" 2>/dev/null)" = "$stamp" ]; then
+    return 0
+  fi
+  if [ ! -x "$PY" ]; then
+    say "Creating virtualenv $VENV"
+    "$(find_python)" -m venv "$VENV"
+  fi
+  say "Installing pinned dependencies ($want)"
+  "$PY" -m pip install --quiet --disable-pip-version-check --upgrade pip
+  "$PY" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements.lock"
+  if [ "$want" = dev ]; then
+    "$PY" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements-dev.lock"
+  fi
+  "$PY" -m pip install --quiet --disable-pip-version-check --no-deps -e "$ROOT"
+  echo "$stamp" > "$VENV/.attunio-stamp"
+}

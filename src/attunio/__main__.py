@@ -1,0 +1,3 @@
+from attunio.cli.main import main
+
+main()

@@ -1,0 +1,100 @@
+"""The outermost ASGI layer: request ids, security headers, CORS preflight and the access log.
+
+It wraps the whole Litestar app, so even routing errors (404, 405) and framework-level refusals
+carry a Request-Id and the same headers, and every request is logged exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from typing import Any
+
+import msgspec
+
+from attunio.api.auth import ORIGIN_FORBIDDEN
+from attunio.errors import ApiError
+
+log = logging.getLogger("attunio.access")
+Scope = dict[str, Any]
+PREFLIGHT_HEADERS = [
+    (b"access-control-allow-methods", b"POST"),
+    (b"access-control-allow-headers", b"authorization, content-type"),
+    (b"access-control-max-age", b"600"),
+    (b"vary", b"Origin"),
+]
+
+
+class Edge:
+    def __init__(self, app: Any, *, hsts_max_age: int | None, browser_path: str) -> None:
+        self.app = app
+        self.browser_path = browser_path
+        self.common = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+        if hsts_max_age:
+            self.common.append((b"strict-transport-security", f"max-age={hsts_max_age}".encode()))
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = "req_" + secrets.token_hex(12)
+        scope["attunio.request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+        extra = [(b"request-id", request_id.encode()), *self.common]
+        if scope["path"].startswith("/v1/"):
+            extra.append((b"cache-control", b"no-store"))
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [h for h in message.get("headers", []) if h[0].lower() != b"server"]
+                message["headers"] = headers + extra
+            await send(message)
+
+        try:
+            if scope["method"] == "OPTIONS" and _header(scope, b"access-control-request-method"):
+                await self.preflight(scope, send_with_headers)
+            else:
+                await self.app(scope, receive, send_with_headers)
+        finally:
+            principal = scope.get("attunio.principal")
+            log.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "path": scope["path"],  # never the query string
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "app": getattr(principal, "app_id", None),
+                    "key_prefix": getattr(principal, "prefix", None),
+                },
+            )
+
+    async def preflight(self, scope: Scope, send: Any) -> None:
+        """Preflight carries no key, so an origin is let through when any active publishable key
+        allows it; the real request is checked again against its own key's list."""
+        origin = _header(scope, b"origin")
+        services = self.app.state.services
+        if scope["path"] == self.browser_path and origin and services.access.origin_allowed_anywhere(origin):
+            headers = [(b"access-control-allow-origin", origin.encode()), *PREFLIGHT_HEADERS]
+            await send({"type": "http.response.start", "status": 204, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        message = ORIGIN_FORBIDDEN if scope["path"] == self.browser_path else (
+            "Only POST /v1/dmse/analyze may be called from a browser."
+        )
+        body = msgspec.json.encode(ApiError("forbidden", message).body())
+        await send({"type": "http.response.start", "status": 403,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None

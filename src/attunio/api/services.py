@@ -1,0 +1,53 @@
+"""Everything a request needs, built once per worker process and kept on app.state."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from attunio.clock import Clock, iso_ms
+from attunio.config import Settings
+from attunio.services.access import AccessService
+from attunio.services.admins import AdminService
+from attunio.services.billing import Billing
+from attunio.services.models import ModelRegistry
+from attunio.store import Store
+
+LAST_USED_FLUSH_SECONDS = 60.0
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    clock: Clock
+    access: AccessService
+    admins: AdminService
+    billing: Billing
+    models: ModelRegistry
+    last_used: dict[str, str] = field(default_factory=dict)
+    last_flush: float = 0.0
+
+    @classmethod
+    def build(cls, settings: Settings, store: Store, clock: Clock) -> Services:
+        return cls(
+            settings=settings,
+            store=store,
+            clock=clock,
+            access=AccessService(store, clock),
+            admins=AdminService(store, clock),
+            billing=Billing(store, settings, clock),
+            models=ModelRegistry(store),
+        )
+
+    def mark_used(self, key_id: str) -> None:
+        """Keep last-used times in memory and write them at most once a minute per worker, so the
+        hot path does not pay a write for a display-only field."""
+        self.last_used[key_id] = iso_ms(self.clock.now())
+        if time.monotonic() - self.last_flush >= LAST_USED_FLUSH_SECONDS:
+            self.flush_last_used()
+
+    def flush_last_used(self) -> None:
+        pending, self.last_used = self.last_used, {}
+        self.last_flush = time.monotonic()
+        self.access.touch(pending)

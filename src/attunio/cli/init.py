@@ -1,0 +1,40 @@
+"""`attunio init`: make the store key, the encrypted store and the instance identity, once."""
+
+from __future__ import annotations
+
+import click
+
+from attunio.cli.common import Context, fail, pass_ctx
+from attunio.services.instance import ensure_instance, instance_id
+from attunio.store import Store, StoreError, create_key_file
+
+INIT_HOOKS: list = []  # type: ignore[type-arg]  # later steps (certificates, signing keys) register here
+
+
+@click.command()
+@pass_ctx
+def init(ctx: Context) -> None:
+    """Create the store key, the encrypted store and instance identity. Idempotent: an existing key
+    file or store is never overwritten; a second run only checks that they open."""
+    settings = ctx.settings
+    key_file, store_path = settings.key_file, settings.store_path
+    if store_path.exists() and not key_file.exists():
+        fail(f"a store exists at {store_path} but its key file {key_file} is missing; restore the key "
+             "file (a new key would not open the store, and the store is never replaced)")
+    if key_file.exists():
+        click.echo(f"store key   {key_file} (exists, kept)")
+    else:
+        create_key_file(key_file)
+        click.echo(f"store key   {key_file} (created, mode 0600; back it up separately from the data)")
+    try:
+        store = Store.open(settings, create=not store_path.exists())
+    except StoreError as exc:
+        fail(str(exc))
+    try:
+        created = ensure_instance(store)
+        click.echo(f"store       {store_path} ({'created' if created else 'exists, opened'})")
+        click.echo(f"instance    {instance_id(store)}")
+        for hook in INIT_HOOKS:
+            hook(settings, store)
+    finally:
+        store.close()

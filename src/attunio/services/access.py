@@ -1,0 +1,207 @@
+"""Apps, API keys and their authentication."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from urllib.parse import urlsplit
+
+import msgspec
+
+from attunio.clock import Clock, iso_ms
+from attunio.crypto import tokens
+from attunio.services import audit
+from attunio.services.instance import hmac_secret
+from attunio.store import Store
+
+
+class App(msgspec.Struct, frozen=True):
+    id: str
+    name: str
+    created_at: str
+
+
+class KeyRecord(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    app_id: str
+    prefix: str
+    last4: str
+    key_type: tokens.KeyType
+    mode: tokens.KeyMode
+    allowed_origins: list[str]
+    label: str
+    created_at: str
+    last_used_at: str | None
+    revoked_at: str | None
+
+
+class Principal(msgspec.Struct, frozen=True, kw_only=True):
+    """Who is calling: enough for authorisation, quota, metering and the access log."""
+
+    key_id: str
+    app_id: str
+    key_type: tokens.KeyType
+    mode: tokens.KeyMode
+    prefix: str
+    allowed_origins: tuple[str, ...]
+
+
+def normalise_origin(origin: str) -> str:
+    """`https://host[:port]` in lower case; anything else (paths, wildcards, userinfo) is refused."""
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname or "*" in origin:
+        raise ValueError(f"{origin!r} is not an origin like https://telehealth.example.org")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"{origin!r} is not an origin: give scheme, host and optional port only")
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+
+
+KEY_COLUMNS = (
+    "id, app_id, prefix, last4, key_type, mode, allowed_origins, label, created_at, last_used_at, revoked_at"
+)
+
+
+def _key_from_row(row: tuple[object, ...]) -> KeyRecord:
+    values = dict(zip(KEY_COLUMNS.split(", "), row, strict=True))
+    values["allowed_origins"] = json.loads(str(values["allowed_origins"]))
+    return msgspec.convert(values, KeyRecord)
+
+
+class AccessService:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+        self._secret = hmac_secret(store)
+
+    # -- apps -------------------------------------------------------------------------------
+    def create_app(self, name: str, *, actor: str) -> App:
+        name = name.strip()
+        if not name or len(name) > 120:
+            raise ValueError("an app name needs 1 to 120 characters")
+        app = App(id="app_" + uuid.uuid4().hex[:16], name=name, created_at=iso_ms(self.clock.now()))
+        with self.store.write():
+            if self.store.one("SELECT 1 FROM apps WHERE name = ?", (name,)):
+                raise ValueError(f"an app named {name!r} already exists")
+            self.store.conn.execute("INSERT INTO apps VALUES (?, ?, ?)", (app.id, app.name, app.created_at))
+            audit.record(self.store, self.clock, actor=actor, action="app.create", object_type="app",
+                         object_id=app.id, detail={"name": name})
+        return app
+
+    def list_apps(self) -> list[App]:
+        return [App(*row) for row in self.store.query("SELECT id, name, created_at FROM apps ORDER BY created_at")]
+
+    def find_app(self, ref: str) -> App:
+        row = self.store.one("SELECT id, name, created_at FROM apps WHERE id = ? OR name = ?", (ref, ref))
+        if row is None:
+            raise LookupError(f"no app {ref!r}; `attunio apps list` shows them")
+        return App(*row)
+
+    # -- keys -------------------------------------------------------------------------------
+    def create_key(
+        self,
+        app_ref: str,
+        key_type: tokens.KeyType,
+        mode: tokens.KeyMode,
+        *,
+        actor: str,
+        origins: list[str] | None = None,
+        label: str = "",
+    ) -> tuple[KeyRecord, str]:
+        """Returns the record and the key itself: the only moment the key exists outside the caller."""
+        allowed = sorted({normalise_origin(o) for o in origins or []})
+        if key_type == "publishable" and not allowed:
+            raise ValueError("a publishable key needs at least one allowed origin (--origin https://…)")
+        if key_type == "secret" and allowed:
+            raise ValueError("allowed origins apply to publishable keys only; secret keys stay server-side")
+        with self.store.write():
+            app = self.find_app(app_ref)
+            key = tokens.mint_api_key(key_type, mode)
+            record = KeyRecord(
+                id="key_" + uuid.uuid4().hex[:16], app_id=app.id, prefix=tokens.display_prefix(key),
+                last4=key[-4:], key_type=key_type, mode=mode, allowed_origins=allowed, label=label,
+                created_at=iso_ms(self.clock.now()), last_used_at=None, revoked_at=None,
+            )
+            self.store.conn.execute(
+                "INSERT INTO api_keys (id, app_id, hash, prefix, last4, key_type, mode, allowed_origins, label,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (record.id, app.id, tokens.keyed_hash(self._secret, key), record.prefix, record.last4,
+                 key_type, mode, json.dumps(allowed), label, record.created_at),
+            )
+            audit.record(self.store, self.clock, actor=actor, action="key.create", object_type="api_key",
+                         object_id=record.id, detail={"app": app.id, "type": key_type, "mode": mode,
+                                                      "origins": allowed, "last4": record.last4})
+        return record, key
+
+    def list_keys(self, app_ref: str | None = None) -> list[KeyRecord]:
+        sql = f"SELECT {KEY_COLUMNS} FROM api_keys"
+        params: tuple[str, ...] = ()
+        if app_ref:
+            sql += " WHERE app_id = ?"
+            params = (self.find_app(app_ref).id,)
+        return [_key_from_row(row) for row in self.store.query(sql + " ORDER BY created_at", params)]
+
+    def get_key(self, key_id: str) -> KeyRecord:
+        row = self.store.one(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE id = ?", (key_id,))
+        if row is None:
+            raise LookupError(f"no key {key_id!r}; `attunio keys list` shows them")
+        return _key_from_row(row)
+
+    def revoke_key(self, key_id: str, *, actor: str, reason: str = "") -> KeyRecord:
+        with self.store.write():
+            record = self.get_key(key_id)
+            if record.revoked_at:
+                raise ValueError(f"key {key_id} was already revoked at {record.revoked_at}")
+            self.store.conn.execute("UPDATE api_keys SET revoked_at = ? WHERE id = ?",
+                                    (iso_ms(self.clock.now()), key_id))
+            audit.record(self.store, self.clock, actor=actor, action="key.revoke", object_type="api_key",
+                         object_id=key_id, reason=reason, detail={"last4": record.last4})
+        return self.get_key(key_id)
+
+    def rotate_key(self, key_id: str, *, actor: str, reason: str = "") -> tuple[KeyRecord, str]:
+        """A new key with the same app, type, mode and origins; the old one is revoked at once."""
+        old = self.get_key(key_id)
+        if old.revoked_at:
+            raise ValueError(f"key {key_id} is revoked; create a new one instead")
+        new, key = self.create_key(old.app_id, old.key_type, old.mode, actor=actor,
+                                   origins=old.allowed_origins or None, label=old.label)
+        self.revoke_key(key_id, actor=actor, reason=reason or f"rotated to {new.id}")
+        return new, key
+
+    # -- request path -----------------------------------------------------------------------
+    def authenticate(self, token: str) -> Principal | None:
+        """One indexed lookup per request, so a revocation is seen by every worker at once."""
+        if tokens.parse_api_key(token) is None:
+            return None
+        row = self.store.one(
+            "SELECT id, app_id, key_type, mode, prefix, allowed_origins FROM api_keys"
+            " WHERE hash = ? AND revoked_at IS NULL",
+            (tokens.keyed_hash(self._secret, token),),
+        )
+        if row is None:
+            return None
+        return Principal(key_id=row[0], app_id=row[1], key_type=row[2], mode=row[3], prefix=row[4],
+                         allowed_origins=tuple(json.loads(row[5])))
+
+    def origin_allowed_anywhere(self, origin: str) -> bool:
+        """For CORS preflight, which carries no key: is the origin on any active publishable key?"""
+        try:
+            origin = normalise_origin(origin)
+        except ValueError:
+            return False
+        row = self.store.one(
+            "SELECT 1 FROM api_keys, json_each(api_keys.allowed_origins) AS o"
+            " WHERE key_type = 'publishable' AND revoked_at IS NULL AND o.value = ? LIMIT 1",
+            (origin,),
+        )
+        return row is not None
+
+    def touch(self, last_used: dict[str, str]) -> None:
+        """Flush batched last-used times (kept in memory on the hot path, written at most once a minute)."""
+        if not last_used:
+            return
+        with self.store.write():
+            self.store.conn.executemany(
+                "UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, ''), ?) WHERE id = ?",
+                [(at, key_id) for key_id, at in last_used.items()],
+            )

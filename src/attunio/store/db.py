@@ -1,0 +1,115 @@
+"""The one place that opens the encrypted store and sets every pragma.
+
+SQLCipher 4 through sqlcipher3, used via sqlite-utils. The raw 256-bit key comes from a key
+file kept outside the data directory. A wrong or missing key refuses to start and leaves the
+file untouched; a missing store is never created silently (only `attunio init` creates one).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+import sqlite_utils
+
+from attunio.config import Settings
+from attunio.store.errors import StoreError
+from attunio.store.migrations import apply_migrations
+
+KEY_HEX_LEN = 64
+
+
+def read_key(key_file: Path) -> str:
+    try:
+        text = key_file.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        raise StoreError(
+            f"store key file {key_file} does not exist; run `attunio init` or mount the key secret"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoreError(f"store key file {key_file} cannot be read: {exc.__class__.__name__}") from None
+    if len(text) != KEY_HEX_LEN or any(c not in "0123456789abcdefABCDEF" for c in text):
+        raise StoreError(f"store key file {key_file} must hold exactly {KEY_HEX_LEN} hex characters")
+    return text.lower()
+
+
+def create_key_file(key_file: Path) -> None:
+    """Write a fresh random key with mode 0600; never overwrite an existing one."""
+    key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(secrets.token_hex(32) + "\n")
+
+
+def _connect(path: Path, key_hex: str, busy_timeout_ms: int) -> Any:
+    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA key = \"x'{key_hex}'\"")
+    try:
+        # The first read is where SQLCipher discovers a wrong key; nothing is written before it.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError:
+        conn.close()
+        raise StoreError(
+            f"store {path} cannot be decrypted with key file: wrong key, or not an Attunio store. "
+            "The file was left untouched."
+        ) from None
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    # NORMAL in WAL mode survives a killed process (the WAL is in the OS page cache once committed);
+    # only an OS crash or power loss can drop the last transactions.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+class Store:
+    """One connection per process; writes go through `write()` (BEGIN IMMEDIATE … COMMIT)."""
+
+    def __init__(self, path: Path, conn: Any) -> None:
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+
+    @classmethod
+    def open(cls, settings: Settings, *, create: bool = False) -> Store:
+        path = settings.store_path
+        if not path.exists() and not create:
+            raise StoreError(f"no store at {path}; run `attunio init` first (it never overwrites one)")
+        key_hex = read_key(settings.key_file)
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        conn = _connect(path, key_hex, settings.store.busy_timeout_ms)
+        if create:
+            os.chmod(path, 0o600)
+        store = cls(path, conn)
+        with store.write():
+            apply_migrations(conn)
+        return store
+
+    @contextmanager
+    def write(self) -> Iterator[Any]:
+        """A write transaction taken up front, so two workers never deadlock upgrading locks."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[Any]:
+        return list(self.conn.execute(sql, params).fetchall())
+
+    def one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> Any:
+        return self.conn.execute(sql, params).fetchone()
+
+    def integrity_ok(self) -> bool:
+        return bool(self.one("PRAGMA quick_check")[0] == "ok")
+
+    def close(self) -> None:
+        self.conn.close()

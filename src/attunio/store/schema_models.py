@@ -1,0 +1,3 @@
+"""Model registry tables: calibrated versions and the active pointer (ids 20–29)."""
+
+MIGRATIONS: list[tuple[int, str, str]] = []

@@ -1,0 +1,205 @@
+"""Shared fixtures: a real encrypted store in a temporary directory, the app over ASGI, and the
+appliance served as a real process on a free port (see `served`)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from litestar.testing import TestClient
+
+from attunio.api.app import create_app
+from attunio.api.edge import Edge
+from attunio.api.services import Services
+from attunio.clock import SystemClock
+from attunio.config import Settings, load_settings
+from attunio.services.access import AccessService
+from attunio.services.instance import ensure_instance
+from attunio.store import Store, create_key_file
+
+REPO = Path(__file__).resolve().parents[1]
+ALLOWED_ORIGIN = "https://telehealth.example"
+
+
+def settings_env(root: Path, **extra: str) -> dict[str, str]:
+    """ATTUNIO_* variables for an instance rooted at `root` (plain HTTP unless a test asks for TLS)."""
+    env = {
+        "ATTUNIO_PATHS_DATA_DIR": str(root / "data"),
+        "ATTUNIO_PATHS_KEY_FILE": str(root / "secrets" / "store.key"),
+        "ATTUNIO_TLS_ENABLED": "false",
+    }
+    env.update(extra)
+    return env
+
+
+def make_settings(root: Path, **extra: str) -> Settings:
+    return load_settings(REPO / "config" / "attunio.toml", settings_env(root, **extra))
+
+
+def init_store(settings: Settings) -> Store:
+    create_key_file(settings.key_file)
+    store = Store.open(settings, create=True)
+    ensure_instance(store)
+    return store
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    store = init_store(settings)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def access(store: Store) -> AccessService:
+    return AccessService(store, SystemClock())
+
+
+@dataclass
+class Keys:
+    access: AccessService
+    app: str = "Conformance"
+    made: dict[str, str] = field(default_factory=dict)
+
+    def issue(self, key_type: str = "secret", mode: str = "test", origins: list[str] | None = None) -> str:
+        if not any(a.name == self.app for a in self.access.list_apps()):
+            self.access.create_app(self.app, actor="test")
+        _, key = self.access.create_key(self.app, key_type, mode, actor="test", origins=origins)  # type: ignore[arg-type]
+        return key
+
+
+@pytest.fixture
+def keys(access: AccessService) -> Keys:
+    return Keys(access)
+
+
+@pytest.fixture
+def app(settings: Settings, store: Store) -> Edge:
+    return create_app(settings, store)
+
+
+@pytest.fixture
+def services(app: Edge) -> Services:
+    """The running app's services, for tests that reach in (a failing engine, the body cap)."""
+    return app.app.state.services  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def client(app: Edge) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Served:
+    """An `attunio serve` process and what a test needs to talk to it and to its store."""
+
+    root: Path
+    env: dict[str, str]
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return run_cli(self.env, *args, check=check)
+
+    def new_key(self, key_type: str = "secret", mode: str = "test", origins: tuple[str, ...] = (),
+                app: str = "E2E") -> str:
+        args = ["keys", "create", "--app", app, "--create-app", "--type", key_type, "--mode", mode]
+        for origin in origins:
+            args += ["--origin", origin]
+        return self.cli(*args).stdout.strip().splitlines()[-1]
+
+    def stop(self, sig: int | None = None) -> None:
+        if self.process.poll() is None:
+            if sig is None:
+                self.process.terminate()
+            else:
+                self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def logs(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def run_cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **env, "PYTHONPATH": str(REPO / "src")}
+    result = subprocess.run([sys.executable, "-m", "attunio", *args], env=full_env, capture_output=True,
+                            text=True, timeout=60, cwd=REPO, check=False)
+    if check and result.returncode != 0:
+        raise AssertionError(f"attunio {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
+    return result
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], log_path: Path, verify: object = False,
+               timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}:\n{log_path.read_text()}")
+        try:
+            if httpx.get(url + "/readyz", verify=verify, timeout=1.0).status_code == 200:  # type: ignore[arg-type]
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"server not ready within {timeout}s:\n{log_path.read_text()}")
+
+
+def start_served(root: Path, *, workers: int = 1, scheme: str = "http", init: bool = True,
+                 **extra: str) -> Served:
+    port = free_port()
+    env = settings_env(root, ATTUNIO_SERVER_PORT=str(port), ATTUNIO_SERVER_WORKERS=str(workers), **extra)
+    if init:
+        run_cli(env, "init")
+    log_path = root / "server.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "attunio", "serve"], env={**os.environ, **env,
+                               "PYTHONPATH": str(REPO / "src")}, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+    served = Served(root=root, env=env, base_url=f"{scheme}://127.0.0.1:{port}", process=process,
+                    log_path=log_path)
+    wait_ready(served.base_url, process, log_path)
+    return served
+
+
+@pytest.fixture
+def serve_appliance(tmp_path: Path) -> Iterator[Callable[..., Served]]:
+    """Start `attunio serve` as a real process; call with workers=N and ATTUNIO_* overrides."""
+    started: list[Served] = []
+
+    def start(**kwargs: str | int) -> Served:
+        served = start_served(tmp_path / f"instance{len(started)}", **kwargs)  # type: ignore[arg-type]
+        started.append(served)
+        return served
+
+    yield start
+    for served in started:
+        served.stop()
+
+
+@pytest.fixture
+def served(serve_appliance: Callable[..., Served]) -> Served:
+    return serve_appliance()
