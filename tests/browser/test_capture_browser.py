@@ -14,17 +14,14 @@ from __future__ import annotations
 import array
 import json
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 import wave
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from tests.conftest import Served
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -68,28 +65,13 @@ class Appliance:
 
 
 # --------------------------------------------------------------------------------------------
-# The server under test. Swapping in another way of serving the appliance means changing only
-# `appliance` below: everything else talks to base_url with publishable_key.
+# The server under test: `attunio serve` as a real process (tests/conftest.py), with a
+# publishable test key whose allow-list holds exactly the origin the demo page is served from.
 # --------------------------------------------------------------------------------------------
 @pytest.fixture
-def appliance(tmp_path: Path):  # type: ignore[no-untyped-def]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    key = "att_pk_test_standin0000000000000000"
-    proc = subprocess.Popen([sys.executable, str(HERE / "standin_server.py"), str(port), key, base])
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/demo", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield Appliance(base, key)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def appliance(served: Served) -> Appliance:
+    key = served.new_key("publishable", "test", origins=(served.base_url,), app="Capture demo")
+    return Appliance(served.base_url, key)
 
 
 # --------------------------------------------------------------------------------------------
