@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from attunio.engines import ENGINES, describe_params  # noqa: E402
-from attunio.engines.params import ParamDoc  # noqa: E402
+from attunio.engines import ENGINES, describe_params
+from attunio.engines.params import ParamDoc
 
 HEADER = "| parameter | default | safety cap | unit | rationale | source |\n|---|---|---|---|---|---|"
 

@@ -339,12 +339,18 @@ RANGES = [
 ]
 
 
+def _range_case(case: tuple[str, str, float, float, dict[str, Any]]) -> st.SearchStrategy[Any]:
+    _, _, low, high = case[:4]
+    edges = st.sampled_from([low, high, low - 0.0001, high + 0.0001])
+    return st.tuples(st.just(case), st.one_of(edges, st.floats(-2000, 2000, allow_nan=False)))
+
+
 @FAST
-@given(st.sampled_from(RANGES), st.floats(-2000, 2000, allow_nan=False))
+@given(st.sampled_from(RANGES).flatmap(_range_case))
 def test_documented_ranges_are_enforced(
-    case: tuple[str, str, float, float, dict[str, Any]], value: float
+    drawn: tuple[tuple[str, str, float, float, dict[str, Any]], float],
 ) -> None:
-    engine, field, low, high, base = case
+    (engine, field, low, high, base), value = drawn
     raw = json.dumps({**base, field: value}).encode()
     if low <= value <= high:
         decode_request(raw, ENGINES[engine])
