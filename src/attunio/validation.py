@@ -68,7 +68,11 @@ def decode_request(body: bytes, spec: EngineSpec) -> Any:
 
 
 def _slow_issues(body: bytes, request_type: type, exc: msgspec.ValidationError) -> list[Issue]:
-    raw = msgspec.json.decode(body)
+    try:
+        raw = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        # Valid JSON syntax that Python cannot hold (e.g. 1e400): msgspec's account is the best one.
+        return [_from_msgspec(str(exc))]
     issues = list(_walk(raw, mi.type_info(request_type), ""))
     # The walk mirrors msgspec's rules; should it ever miss one, msgspec's own words still reach
     # the client rather than an empty list.
