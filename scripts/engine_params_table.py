@@ -1,6 +1,7 @@
-"""Print the parameter table of each engine as Markdown, for docs/engines.md.
+"""Print the parameter table of each engine as Markdown, or refresh them in docs/engines.md.
 
     python scripts/engine_params_table.py [engine_key ...]
+    python scripts/engine_params_table.py --update      # rewrite the tables in docs/engines.md
 
 tests/test_docs_engines.py checks that docs/engines.md carries these rows unchanged.
 """
@@ -38,8 +39,27 @@ def table(key: str) -> str:
     return "\n".join([HEADER, *(row(doc) for doc in describe_params(ENGINES[key].params_type))])
 
 
-def main(keys: list[str]) -> None:
-    for key in keys or list(ENGINES):
+DOC = Path(__file__).resolve().parents[1] / "docs" / "engines.md"
+
+
+def update(doc: Path = DOC) -> None:
+    """Replace each `<!-- params:key -->` block (up to the next blank line) with the current table."""
+    text = doc.read_text()
+    for key in ENGINES:
+        marker = f"<!-- params:{key} -->\n"
+        head, found, rest = text.partition(marker)
+        if not found:
+            raise SystemExit(f"{doc.name} has no {marker.strip()} block")
+        _, blank, tail = rest.partition("\n\n")
+        text = head + marker + table(key) + blank + tail
+    doc.write_text(text)
+
+
+def main(args: list[str]) -> None:
+    if args == ["--update"]:
+        update()
+        return
+    for key in args or list(ENGINES):
         print(f"<!-- params:{key} -->\n{table(key)}\n")
 
 
