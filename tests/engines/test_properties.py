@@ -17,6 +17,7 @@ from attunio.engines.biomarker import BiomarkerParams
 from attunio.engines.common import HIGHEST_TONE, TONE_ORDER
 from attunio.engines.dmse import SIGNALS, DmseRequest
 from attunio.engines.dmse import analyze as dmse_analyze
+from attunio.engines.outcome import OutcomeParams
 from attunio.validation import Issue, RequestInvalid, decode_request
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -168,7 +169,8 @@ def run(engine: str, body: dict[str, Any]) -> dict[str, Any]:
         decode_request(raw, ENGINES[engine])
     except RequestInvalid:
         assume(False)  # empty of evidence: covered by the validation tests
-    return msgspec.json.decode(answer(ENGINES[engine], raw))["data"]
+    data: dict[str, Any] = msgspec.json.decode(answer(ENGINES[engine], raw))["data"]
+    return data
 
 
 @FAST
@@ -185,15 +187,15 @@ def test_determinism(case: tuple[str, dict[str, Any]]) -> None:
 @given(outcome_bodies)
 def test_outcome_bounds(body: dict[str, Any]) -> None:
     data = run("outcome_score", body)
-    params = ENGINES["outcome_score"].default_params
+    params = OutcomeParams()
     assert -100 <= data["score"] <= 100
     limits = {
         "symptoms": params.symptoms_weight,
-        "dmse": params.dmse_weight,  # type: ignore[attr-defined]
+        "dmse": params.dmse_weight,
         "medication": params.medication_on_treatment,
-        "biomarker": params.biomarker_max,  # type: ignore[attr-defined]
+        "biomarker": params.biomarker_max,
         "sleep": params.sleep_weight,
-    }  # type: ignore[attr-defined]
+    }
     assert [c["key"] for c in data["components"]] == list(limits)
     for component in data["components"]:
         assert abs(component["contribution"]) <= limits[component["key"]]
