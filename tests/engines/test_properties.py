@@ -12,7 +12,7 @@ from engine_harness import NOW, answer
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from attunio.engines import ENGINES, describe_params
+from attunio.engines import ENGINES, check_caps, describe_params
 from attunio.engines.biomarker import BiomarkerParams
 from attunio.engines.common import HIGHEST_TONE, TONE_ORDER
 from attunio.engines.dmse import SIGNALS, DmseRequest
@@ -392,3 +392,38 @@ def test_documented_integer_ranges_are_enforced(case: tuple[str, str, int, int],
             ]
         else:
             raise AssertionError(f"{field}={value} accepted")
+
+
+def _in_cap_params(params_type: Any) -> st.SearchStrategy[Any]:
+    def build(values: dict[str, float]) -> Any:
+        return params_type(**values)
+
+    fields = {
+        d.name: (
+            st.integers(int(d.low), int(d.high)) if isinstance(d.default, int) else st.floats(d.low, d.high)
+        )
+        for d in describe_params(params_type)
+    }
+    return st.fixed_dictionaries(fields).map(build).filter(lambda p: check_caps(p) == [])
+
+
+@FAST
+@given(
+    st.sampled_from(["dmse_signals", "medication_response", "outcome_score"]).flatmap(
+        lambda e: st.tuples(st.just(e), BODIES[e], _in_cap_params(ENGINES[e].params_type))
+    )
+)
+def test_any_in_cap_calibration_keeps_answers_valid(case: tuple[str, dict[str, Any], Any]) -> None:
+    engine, body, params = case
+    raw = json.dumps(body).encode()
+    try:
+        decode_request(raw, ENGINES[engine])
+    except RequestInvalid:
+        assume(False)
+    data = msgspec.json.decode(answer(ENGINES[engine], raw, params))["data"]
+    if engine == "outcome_score":
+        assert -100 <= data["score"] <= 100
+    elif engine == "dmse_signals":
+        assert len(data["signals"]) == 4
+    else:
+        assert all(s["tone"] in TONE_ORDER for s in data["signals"])
