@@ -99,7 +99,7 @@ def test_usage_show_and_a_signed_report_the_vendor_verifies(run, tmp_path: Path)
     assert run("usage", "report", "--month", month, "-o", str(second), ok=False).exit_code == 1
     instance_pub = tmp_path / "instance.pub"
     shown = run("instance", "show").output
-    instance_pub.write_text(shown[shown.index("-----BEGIN"):])
+    instance_pub.write_text(shown[shown.index("-----BEGIN") :])
     vendor_cli = CliRunner()
     ok = vendor_cli.invoke(vendor, ["verify-usage-report", str(first), "--instance-key", str(instance_pub)])
     assert ok.exit_code == 0, ok.output
