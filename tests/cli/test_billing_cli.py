@@ -9,12 +9,12 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from tests.billing_helpers import license_bytes, trust_env, write_public_key
+from tests.conftest import settings_env
 
 from attunio.cli.main import cli
 from attunio.crypto.ed25519 import Ed25519PrivateKey
 from attunio_vendor.cli import main as vendor
-from tests.billing_helpers import license_bytes, trust_env, write_public_key
-from tests.conftest import settings_env
 
 VENDOR = Ed25519PrivateKey.generate()
 NOW = datetime.now(UTC)

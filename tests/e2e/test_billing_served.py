@@ -13,10 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from attunio.crypto.ed25519 import Ed25519PrivateKey
 from tests.billing_helpers import license_bytes, write_public_key
 from tests.conftest import Served
+
+from attunio.crypto.ed25519 import Ed25519PrivateKey
 
 pytestmark = pytest.mark.e2e
 VENDOR = Ed25519PrivateKey.generate()

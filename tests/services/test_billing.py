@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.billing_helpers import FakeClock, license_bytes, trust_env, write_public_key
+from tests.conftest import init_store, make_settings
 
 from attunio.config import Settings
 from attunio.crypto.ed25519 import Ed25519PrivateKey
@@ -21,8 +23,6 @@ from attunio.services.license_registry import LicenseRefused
 from attunio.services.licensing import GRACE_HEADER
 from attunio.services.metering import month_usage
 from attunio.store import Store
-from tests.billing_helpers import FakeClock, license_bytes, trust_env, write_public_key
-from tests.conftest import init_store, make_settings
 
 VENDOR = Ed25519PrivateKey.generate()
 START = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
