@@ -17,6 +17,11 @@ def _no_record(self: Any, principal: Any, endpoint: str) -> None:
     return None
 
 
+async def _no_record_grouped(self: Any, group: Any, principal: Any, endpoint: str) -> None:
+    return None
+
+
 if __name__ == "__main__":
     billing.Billing.record = _no_record  # type: ignore[method-assign]
+    billing.Billing.record_grouped = _no_record_grouped  # type: ignore[method-assign]
     main(["serve"])

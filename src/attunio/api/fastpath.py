@@ -43,7 +43,7 @@ class EngineEndpoints:
             principal = authorize(scope, headers, self.services, browser_ok=spec.path == BROWSER_PATH)
             require_json(headers.get("content-type"))
             body = await self._body(headers, receive)
-            data, extra = answer(self.services, spec, principal, body, headers.get("origin"))
+            data, extra = await answer(self.services, spec, principal, body, headers.get("origin"))
         except ApiError as exc:
             status = exc.status
             data, extra = envelope.error_parts(exc, scope)

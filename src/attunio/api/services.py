@@ -12,7 +12,7 @@ from attunio.services.access import AccessService
 from attunio.services.admins import AdminService
 from attunio.services.billing import Billing
 from attunio.services.models import ModelRegistry
-from attunio.store import Store
+from attunio.store import GroupCommit, Store
 
 LAST_USED_FLUSH_SECONDS = 60.0
 
@@ -26,6 +26,7 @@ class Services:
     admins: AdminService
     billing: Billing
     models: ModelRegistry
+    commits: GroupCommit
     last_used: dict[str, datetime] = field(default_factory=dict)
     last_flush: float = 0.0
 
@@ -38,6 +39,7 @@ class Services:
             access=AccessService(store, clock),
             admins=AdminService(store, clock),
             billing=Billing(store, settings, clock),
+            commits=GroupCommit(store),
             models=ModelRegistry(store),
         )
 

@@ -27,7 +27,7 @@ from attunio.services.clock_mark import advance_mark
 from attunio.services.license_registry import LicenseRegistry
 from attunio.services.licensing import GRACE_HEADER, LicenseState, effective_time, evaluate_installed
 from attunio.services.metering import count_live, seconds_to_next_utc_day, take_sandbox, utc_day
-from attunio.store import Store
+from attunio.store import GroupCommit, Store
 
 log = logging.getLogger("attunio.licensing")
 MARK_EVERY = timedelta(seconds=60)
@@ -64,18 +64,45 @@ class Billing:
     def record(self, principal: Principal, endpoint: str) -> None:
         if principal.mode != "live":
             return  # sandbox requests were counted when admitted
-        now = self.clock.now()
-        day = utc_day(effective_time(now, self._mark))
         with self.store.write():
-            count_live(self.store, principal.app_id, principal.key_id, endpoint, day)
-            self._advance(now)
+            self._count_live(principal, endpoint, self.clock.now())
+
+    # The request path's forms of `admit` and `record`: the same writes, in a transaction shared
+    # with the other requests that reach theirs in the same event-loop turn (`GroupCommit`), and
+    # each caller resumes only once that transaction is committed.
+    async def admit_grouped(self, group: GroupCommit, principal: Principal, endpoint: str) -> dict[str, str]:
+        now = self.clock.now()
+        if principal.mode == "live":
+            return self.admit(principal, endpoint)  # reads only: nothing to commit
+        at = effective_time(now, self._mark)
+        served = await group.submit(lambda _conn: self._take_sandbox(principal, at, now))
+        return self._sandbox_headers(served, at)
+
+    async def record_grouped(self, group: GroupCommit, principal: Principal, endpoint: str) -> None:
+        if principal.mode != "live":
+            return
+        now = self.clock.now()
+        await group.submit(lambda _conn: self._count_live(principal, endpoint, now))
+
+    def _count_live(self, principal: Principal, endpoint: str, now: datetime) -> None:
+        """Caller holds the write transaction."""
+        count_live(self.store, principal.app_id, principal.key_id, endpoint, utc_day(effective_time(now, self._mark)))
+        self._advance(now)
+
+    def _take_sandbox(self, principal: Principal, at: datetime, now: datetime) -> int | None:
+        """Caller holds the write transaction."""
+        served = take_sandbox(self.store, principal.app_id, utc_day(at), self.settings.billing.sandbox_daily_quota)
+        self._advance(now)
+        return served
 
     def _admit_sandbox(self, principal: Principal, now: datetime) -> dict[str, str]:
-        quota = self.settings.billing.sandbox_daily_quota
         at = effective_time(now, self._mark)
         with self.store.write():
-            served = take_sandbox(self.store, principal.app_id, utc_day(at), quota)
-            self._advance(now)
+            served = self._take_sandbox(principal, at, now)
+        return self._sandbox_headers(served, at)
+
+    def _sandbox_headers(self, served: int | None, at: datetime) -> dict[str, str]:
+        quota = self.settings.billing.sandbox_daily_quota
         reset = seconds_to_next_utc_day(at)
         headers = {
             LIMIT_HEADER: str(quota),
