@@ -60,7 +60,7 @@ def create(root: Path) -> Instance:
         vendor = root / "vendor"
         run_cli(env, "keygen", "--out", str(vendor), module="attunio_vendor")
         env["ATTUNIO_TRUST_EXTRA_VENDOR_KEYS"] = json.dumps([f"{vendor}.pub"])
-    run_cli(env, "init")
+    run_cli({**env, "ATTUNIO_TLS_ENABLED": "true"}, "init")  # also makes the self-signed certificate
     sandbox = _new_key(env, "test")
     live: str | None = None
     if has_licensing():

@@ -61,7 +61,8 @@ class Target:
     results: list[tuple[Result, Result]] = field(default_factory=list)
 
 
-PEERS = (("bare Litestar", "benchmarks.peers.bare_litestar:app"),
+PEERS = (("uvicorn, no framework", "benchmarks.peers.raw_asgi:app"),
+         ("bare Litestar", "benchmarks.peers.bare_litestar:app"),
          ("FastAPI + pydantic", "benchmarks.peers.fastapi_peer:app"))
 
 
@@ -78,7 +79,7 @@ def http_rows(inst: instance.Instance, work: Path, load: Load, server_cpus: str 
     targets: list[Target] = []
     try:
         for label, app in PEERS:
-            servers[label] = start_peer(label.split()[0].lower(), app, work, server_cpus,
+            servers[label] = start_peer(label.split()[0].strip(",").lower(), app, work, server_cpus,
                                         {"BENCH_PEER_KEY": inst.sandbox_key})
             targets.append(Target(label, "bearer" if "FastAPI" in label else "none", inst.sandbox_key,
                                   "dmse_signals", True))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from attunio.cli.main import main
+from attunio.cli.main import cli
 from attunio.services import billing
 
 
@@ -24,4 +24,4 @@ async def _no_record_grouped(self: Any, group: Any, principal: Any, endpoint: st
 if __name__ == "__main__":
     billing.Billing.record = _no_record  # type: ignore[method-assign]
     billing.Billing.record_grouped = _no_record_grouped  # type: ignore[method-assign]
-    main(["serve"])
+    cli(["serve"])

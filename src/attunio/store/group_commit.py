@@ -2,10 +2,10 @@
 
 A request awaits `submit(write)`. The first submission in an event-loop iteration schedules one
 flush for the end of it, so every request that reaches its write in the same iteration joins the
-same `BEGIN IMMEDIATE … COMMIT`. Each write runs inside its own savepoint: one that raises is rolled
-back alone and its caller gets the exception. Callers are resumed only after the COMMIT returned,
-so an answer never leaves before its write is committed; if the COMMIT fails, every caller in the
-batch gets the error and none is answered as counted.
+same `BEGIN IMMEDIATE … COMMIT`. Callers are resumed only after the COMMIT returned, so an answer
+never leaves before its write is committed. Should a write (or the commit) fail, the batch is rolled
+back and each write runs again in its own transaction: only a write that fails on its own fails,
+and its caller gets the exception, never a result.
 
 Under load, one commit (WAL append, page encryption) is shared by every request of the iteration
 instead of paid by each; an idle appliance commits each write on its own, as before.
@@ -41,28 +41,34 @@ class GroupCommit:
 
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
-        outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
         try:
             with self.store.write() as conn:
-                for write, future in batch:
-                    conn.execute("SAVEPOINT grouped_write")
-                    try:
-                        outcomes.append((future, write(conn), None))
-                    except Exception as exc:
-                        conn.execute("ROLLBACK TO grouped_write")
-                        outcomes.append((future, None, exc))
-                    conn.execute("RELEASE grouped_write")
+                values = [write(conn) for write, _ in batch]
         except Exception as exc:
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
+            if len(batch) == 1:
+                _settle(batch[0][1], None, exc)
+                return
+            # A write (or the commit) failed and the whole batch was rolled back: run each write in
+            # its own transaction, so only the failing one fails. The common path pays no savepoints.
+            for write, future in batch:
+                try:
+                    with self.store.write() as conn:
+                        value = write(conn)
+                except Exception as alone:
+                    _settle(future, None, alone)
+                else:
+                    _settle(future, value, None)
             return
         self.batches += 1
         self.writes += len(batch)
-        for future, value, error in outcomes:
-            if future.done():  # the caller went away; its write is committed all the same
-                continue
-            if error is None:
-                future.set_result(value)
-            else:
-                future.set_exception(error)
+        for (_, future), value in zip(batch, values, strict=True):
+            _settle(future, value, None)
+
+
+def _settle(future: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:
+    if future.done():  # the caller went away; its write is committed (or failed) all the same
+        return
+    if error is None:
+        future.set_result(value)
+    else:
+        future.set_exception(error)
