@@ -91,9 +91,12 @@ def http_rows(inst: instance.Instance, work: Path, load: Load, server_cpus: str 
                 for key_label, key in keys:
                     targets.append(Target(label, key_label, key, engine, engine == "dmse_signals"))
         if inst.live_key:
+            # Measured right after the metered live line it is compared with, in every round.
             label = "appliance, metering off"
             servers[label] = start_appliance("appliance-unmetered", inst, server_cpus, tls=False, metered=False)
-            targets.append(Target(label, "live", inst.live_key, "dmse_signals", True))
+            metered = next(i for i, t in enumerate(targets)
+                           if (t.server, t.key_label, t.engine) == ("appliance", "live", "dmse_signals"))
+            targets.insert(metered + 1, Target(label, "live", inst.live_key, "dmse_signals", True))
         for index in range(rounds):
             print(f"  round {index + 1} of {rounds}", file=sys.stderr, flush=True)
             for target in targets:
