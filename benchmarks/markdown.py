@@ -17,15 +17,18 @@ def _x(value: float | None) -> str:
 
 def render(report: dict[str, Any]) -> str:
     m, ld = report["machine"], report.get("load", {})
+    litestar = m["litestar"] if isinstance(m["litestar"], str) else ".".join(map(str, m["litestar"][:3]))
+    wrk = m["wrk"].split()[0].removeprefix("debian/")
     out = [f"Run of {report['date']} on {m['cpu']}, {m['cpus']} CPUs, {m['memory_gb']} GB, Linux {m['kernel']};"
-           f" Python {m['python']}, Litestar {m['litestar']}, uvicorn {m['uvicorn']}, msgspec {m['msgspec']},"
-           f" numpy {m['numpy']}, FastAPI {m['fastapi']}, pydantic {m['pydantic']}, {m['wrk']}."
+           f" Python {m['python']}, Litestar {litestar}, uvicorn {m['uvicorn']}, msgspec {m['msgspec']},"
+           f" numpy {m['numpy']}, FastAPI {m['fastapi']}, pydantic {m['pydantic']}, wrk {wrk}."
            f" Load average when it started: {', '.join(f'{v:.1f}' for v in m['load_avg_at_start'])}.", ""]
     if "http" in report:
         out += [f"wrk: {ld['connections']} connections, 1 thread, {ld['warmup_s']:g} s warm-up + {ld['seconds']:g} s"
                 f" per line; Digital MSE lines are the median of {ld['rounds']} interleaved rounds. Server on CPU"
                 f" {ld['server_cpus']}, wrk on CPU {ld['load_cpus']}. Ratios are the appliance line over the peer,"
-                " taken within each round.", "",
+                " taken within each round; the peers serve only the Digital MSE request, so the other endpoints'"
+                " ratios are against that.", "",
                 "| server | key | endpoint | req/s | p50 ms | p99 ms | × bare (req/s) | × FastAPI (req/s)"
                 " | p99 ÷ bare | CPU µs/answer | answers per CPU-second | CPU × bare | CPU × FastAPI |",
                 "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -39,8 +42,8 @@ def render(report: dict[str, Any]) -> str:
         cost = next((r for r in report["http"] if "metering_cost" in r), None)
         if cost:
             out += ["", f"Metering on a live key (Digital MSE, TLS off), against the same request with metering off:"
-                        f" {cost['metering_cost'] * 100:.1f}% of requests/s,"
-                        f" {cost.get('metering_cpu_cost', 0) * 100:.1f}% more CPU per answer."]
+                        f" CPU per answer {cost.get('metering_cpu_cost', 0) * 100:+.1f}%,"
+                        f" requests/s {-cost['metering_cost'] * 100:+.1f}%."]
         st = report["startup"]
         out += ["", f"Start-up, spawn to the first `200` from `/readyz` (TLS off, {st['rounds']} cold starts):"
                     f" median {st['median_s']:.2f} s, max {st['max_s']:.2f} s; CPU time used by then:"
@@ -57,7 +60,7 @@ def render(report: dict[str, Any]) -> str:
         mt = report["metering_us"]
         out += ["", "Durable counting on the store (SQLCipher, WAL, `synchronous=NORMAL`), µs per counted call: "
                 + ", ".join(f"{k.split('_')[1]} call(s) per commit {v:.1f}" for k, v in mt.items()) + "."]
-    return "\n".join(out)
+    return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":

@@ -194,7 +194,6 @@ def machine() -> dict[str, Any]:
     model = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
                   if ln.startswith("model name")), platform.processor())
     import fastapi
-    import litestar
     import numpy
     import pydantic
     import uvicorn
@@ -202,8 +201,8 @@ def machine() -> dict[str, Any]:
     return {
         "cpu": model, "cpus": os.cpu_count(), "kernel": platform.release(),
         "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-        "python": platform.python_version(), "litestar": litestar.__version__ if hasattr(litestar, "__version__")
-        else _dist("litestar"), "uvicorn": uvicorn.__version__, "msgspec": msgspec.__version__,
+        "python": platform.python_version(), "litestar": _dist("litestar"), "uvicorn": uvicorn.__version__,
+        "msgspec": msgspec.__version__,
         "numpy": numpy.__version__, "fastapi": fastapi.__version__, "pydantic": pydantic.VERSION,
         "wrk": version(["wrk", "-v"]), "load_avg_at_start": os.getloadavg(),
     }
