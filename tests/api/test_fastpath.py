@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from litestar.testing import TestClient
+from tests.conftest import Keys
 
 from attunio.api.services import Services
-from tests.conftest import Keys
 
 DMSE = "/v1/dmse/analyze"
 BODY = {"responseLatencySeconds": 2.6, "speechRateWpm": 98}
