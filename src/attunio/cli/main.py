@@ -10,6 +10,7 @@ from attunio import __version__
 from attunio.cli.admins import admins
 from attunio.cli.apps import apps
 from attunio.cli.audit import audit
+from attunio.cli.backup import backup, restore
 from attunio.cli.common import Context, config_option
 from attunio.cli.init import init
 from attunio.cli.keys import keys
@@ -29,7 +30,7 @@ def cli(click_ctx: click.Context, config: Path | None) -> None:
     click_ctx.obj = Context(config)
 
 
-for command in (init, serve, apps, keys, admins, audit):
+for command in (init, serve, apps, keys, admins, audit, backup, restore):
     cli.add_command(command)
 
 
