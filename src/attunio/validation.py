@@ -68,7 +68,17 @@ def decode_request(body: bytes, spec: EngineSpec) -> Any:
 
 
 def _slow_issues(body: bytes, request_type: type, exc: msgspec.ValidationError) -> list[Issue]:
-    raw = msgspec.json.decode(body)
+    # The typed decoder can refuse a body before reading all of it (an unknown field, then trailing
+    # garbage or thousands of nested arrays), and the untyped one refuses numbers beyond a double:
+    # all of these must stay a 400, never a 500.
+    try:
+        raw = msgspec.json.decode(body)
+    except msgspec.ValidationError:
+        return [_from_msgspec(str(exc))]
+    except msgspec.DecodeError as not_json:
+        raise RequestInvalid(f"Request body is not valid JSON: {not_json}", []) from None
+    except RecursionError:
+        raise RequestInvalid("Request body nests too deeply to be a request.", []) from None
     issues = list(_walk(raw, mi.type_info(request_type), ""))
     # The walk mirrors msgspec's rules; should it ever miss one, msgspec's own words still reach
     # the client rather than an empty list.

@@ -1,0 +1,35 @@
+"""Bodies built to break a parser are refused as `400 invalid_request`, never answered with a 500.
+
+Each case here was once a 500 found by fuzzing the served appliance (see tests/e2e/test_fuzz.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+from litestar.testing import TestClient
+
+from attunio.engines import ENGINES
+from tests.conftest import Keys
+
+PATHS = [spec.path for spec in ENGINES.values()]
+HOSTILE = {
+    "number beyond a double": b'{"responseLatencySeconds": 1e400, "assessments": [{"score": -1e999}]}',
+    "unknown field then trailing garbage": b'{"unknown": 1}   x',
+    "unknown field then a second document": b'{"unknown": 1}{"unknown": 2}',
+    "100k nested arrays": b"[" * 100_000 + b"]" * 100_000,
+    "nested arrays in a string field": b'{"sessionRef": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+    "nested objects": b'{"sessionRef": ' + b'{"a": ' * 20_000 + b"1" + b"}" * 20_000 + b"}",
+    "lone surrogate escape": b'{"sessionRef": "\\ud800"}',
+    "invalid utf-8": b'\xff\xfe{"sessionRef": "x"}',
+    "5000-digit number": b'{"responseLatencySeconds": 1' + b"0" * 5000 + b"}",
+}
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("body", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_body_is_an_invalid_request(client: TestClient, keys: Keys, path: str, body: bytes) -> None:  # type: ignore[type-arg]
+    answer = client.post(path, content=body, headers={"Authorization": f"Bearer {keys.issue()}",
+                                                       "Content-Type": "application/json"})
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "invalid_request" and error["message"]
