@@ -7,6 +7,7 @@ carry a Request-Id and the same headers, and every request is logged exactly onc
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import time
 from typing import Any
@@ -17,6 +18,10 @@ from attunio.api.auth import ORIGIN_FORBIDDEN
 from attunio.errors import ApiError
 
 log = logging.getLogger("attunio.access")
+# A client that puts its key in the URL (`/v1/ping/att_sk_live_…`) must not get it into the log:
+# whatever follows a key or token prefix in a path is replaced, the prefix kept for diagnosis.
+KEY_IN_PATH = re.compile(r"(att_(?:sk|pk)_(?:test|live)_|att_admin_)[^/]*")
+UNROUTED = "[unrouted]"
 Scope = dict[str, Any]
 PREFLIGHT_HEADERS = [
     (b"access-control-allow-methods", b"POST"),
@@ -30,6 +35,12 @@ class Edge:
     def __init__(self, app: Any, *, hsts_max_age: int | None, browser_path: str) -> None:
         self.app = app
         self.browser_path = browser_path
+        # Only paths the appliance serves are logged as sent; any other path is client-chosen text
+        # (a patient name, a key) and is logged as its first known segment and a marker.
+        paths = [route.path for route in getattr(app, "routes", [])]
+        self.routed = {p for p in paths if "{" not in p}
+        self.routed_prefixes = tuple(p.split("{", 1)[0] for p in paths if "{" in p)
+        self.first_segments = {p.split("/")[1] for p in paths}
         self.common = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
         if hsts_max_age:
             self.common.append((b"strict-transport-security", f"max-age={hsts_max_age}".encode()))
@@ -66,13 +77,19 @@ class Edge:
                 extra={
                     "request_id": request_id,
                     "method": scope["method"],
-                    "path": scope["path"],  # never the query string
+                    "path": self.loggable_path(scope["path"]),  # never the query string
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     "app": getattr(principal, "app_id", None),
                     "key_prefix": getattr(principal, "prefix", None),
                 },
             )
+
+    def loggable_path(self, path: str) -> str:
+        if path in self.routed or (path.startswith(self.routed_prefixes) and path.count("/") == 2):
+            return KEY_IN_PATH.sub(r"\1[redacted]", path)
+        first = path.split("/")[1] if path.startswith("/") else ""
+        return f"/{first}/{UNROUTED}" if first in self.first_segments else f"/{UNROUTED}"
 
     async def preflight(self, scope: Scope, send: Any) -> None:
         """Preflight carries no key, so an origin is let through when any active publishable key
