@@ -34,6 +34,7 @@ class RequestInvalid(Exception):
         self.issues = issues
 
 
+NOT_UTF8 = "Request body is not valid JSON: it is not UTF-8."
 _decoders: dict[type, msgspec.json.Decoder[Any]] = {}
 _has_rules: dict[type, bool] = {}
 
@@ -55,6 +56,9 @@ def decode_request(body: bytes, spec: EngineSpec) -> Any:
         raise RequestInvalid(spec.invalid_message, _slow_issues(body, spec.request_type, exc)) from None
     except msgspec.DecodeError as exc:
         raise RequestInvalid(f"Request body is not valid JSON: {exc}", []) from None
+    except UnicodeDecodeError:
+        # msgspec reports invalid UTF-8 inside a string this way rather than as a DecodeError.
+        raise RequestInvalid(NOT_UTF8, []) from None
     if _has_rules[spec.request_type]:
         issues = list(_typed_rule_issues(request, ""))
         if issues:
@@ -79,6 +83,8 @@ def _slow_issues(body: bytes, request_type: type, exc: msgspec.ValidationError) 
         raise RequestInvalid(f"Request body is not valid JSON: {not_json}", []) from None
     except RecursionError:
         raise RequestInvalid("Request body nests too deeply to be a request.", []) from None
+    except UnicodeDecodeError:
+        raise RequestInvalid(NOT_UTF8, []) from None
     issues = list(_walk(raw, mi.type_info(request_type), ""))
     # The walk mirrors msgspec's rules; should it ever miss one, msgspec's own words still reach
     # the client rather than an empty list.

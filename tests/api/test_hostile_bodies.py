@@ -21,6 +21,8 @@ HOSTILE = {
     "nested objects": b'{"sessionRef": ' + b'{"a": ' * 20_000 + b"1" + b"}" * 20_000 + b"}",
     "lone surrogate escape": b'{"sessionRef": "\\ud800"}',
     "invalid utf-8": b'\xff\xfe{"sessionRef": "x"}',
+    "invalid utf-8 in a string": b'{"sessionRef": "\xc0\xaf", "history": "\xed\xa0\x80"}',
+    "invalid utf-8 in a wrongly typed field": b'{"responseLatencySeconds": "\xc0\xaf"}',
     "5000-digit number": b'{"responseLatencySeconds": 1' + b"0" * 5000 + b"}",
 }
 
