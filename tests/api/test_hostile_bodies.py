@@ -35,3 +35,24 @@ def test_hostile_body_is_an_invalid_request(client: TestClient, keys: Keys, path
     assert answer.status_code == 400, answer.text
     error = answer.json()["error"]
     assert error["code"] == "invalid_request" and error["message"]
+
+
+# Valid JSON numbers the schema accepts but the engines once could not round: 1e308 as a lab value
+# overflowed Decimal's context; a 5e-324 baseline score made a ratio infinite.
+EXTREME = [("/v1/biomarker/analyze", ("labs", 0, "results", "biomarkers", 0, "value"), "1e308"),
+           ("/v1/biomarker/analyze", ("labs", 0, "results", "biomarkers", 1, "value"), "-1e308"),
+           ("/v1/biomarker/analyze", ("labs", 0, "results", "biomarkers", 0, "value"),
+            "123456789012345678901234567890.5"),
+           ("/v1/medication/analyze", ("assessments", 0, "score"), "4.9e-324")]
+
+
+@pytest.mark.parametrize(("path", "where", "number"), EXTREME)
+def test_extreme_numbers_are_answered_not_crashed(client: TestClient, keys: Keys, path: str,  # type: ignore[type-arg]
+                                                  where: tuple[object, ...], number: str) -> None:
+    from tests.e2e.mutations import _place
+    from tests.e2e.test_attacks import valid_bodies
+
+    body = _place(valid_bodies()[path], where, number)
+    answer = client.post(path, content=body, headers={"Authorization": f"Bearer {keys.issue()}",
+                                                      "Content-Type": "application/json"})
+    assert answer.status_code in (200, 400), answer.text
