@@ -13,8 +13,12 @@ from attunio.cli.audit import audit
 from attunio.cli.backup import backup, restore
 from attunio.cli.common import Context, config_option
 from attunio.cli.init import init
+from attunio.cli.instance import instance
 from attunio.cli.keys import keys
+from attunio.cli.license import license_group
 from attunio.cli.serve import serve
+from attunio.cli.tls import tls
+from attunio.cli.usage import usage
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -30,7 +34,7 @@ def cli(click_ctx: click.Context, config: Path | None) -> None:
     click_ctx.obj = Context(config)
 
 
-for command in (init, serve, apps, keys, admins, audit, backup, restore):
+for command in (init, serve, apps, keys, admins, audit, tls, license_group, usage, instance, backup, restore):
     cli.add_command(command)
 
 

@@ -186,22 +186,30 @@ def _severe(relevance: Relevance, reading: Biomarker, params: BiomarkerParams) -
 def _measured(reading: Biomarker) -> str:
     if reading.value is None or reading.value == "":
         return "no value reported"
-    shown = fmt(reading.value) if isinstance(reading.value, float | int) else reading.value
+    # Lab values can carry more decimals than scores do (TSH 0.005); keep up to four.
+    shown = fmt(reading.value, 4) if isinstance(reading.value, float | int) else reading.value
     return f"{shown} {reading.unit}" if reading.unit else shown
 
 
 def interpret(reading: Biomarker, lab: Lab, params: BiomarkerParams) -> Signal:
     marker: Marker | None = lookup(reading.name)
     side = direction(reading)
-    relevance = None if marker is None or side is None else getattr(marker, side)
+    if side is None and marker is not None and (marker.high is None) != (marker.low is None):
+        # A marker that matters in one direction only (ammonia, CK) needs no range to say which.
+        side = "high" if marker.high is not None else "low"
+    relevance: Relevance | None = None if marker is None or side is None else getattr(marker, side)
     label = marker.label if marker else reading.name
     if relevance is not None:
         what, tone, action = relevance.text, relevance.tone, relevance.action
         if stronger := _severe(relevance, reading, params):
             what, tone = stronger
     else:
-        known = "" if marker else " outside the psychiatric reference table"
-        what, tone = f"abnormal {label} result{known}", "watch"
+        what = f"abnormal {label} result"
+        if marker is None:
+            what += "; outside the psychiatric reference table"
+        elif side is not None:
+            what += f"; no specific psychiatric relevance is listed for a {side} value"
+        tone = "watch"
         action = "review its clinical significance and any psychiatric relevance."
     if reading.flag == "critical":
         # The safety floor: fixed in code, never read from params.
@@ -218,7 +226,12 @@ def interpret(reading: Biomarker, lab: Lab, params: BiomarkerParams) -> Signal:
         confidence = "moderate"
     measured = _measured(reading)
     ref = f" (ref {reading.referenceRange})" if reading.referenceRange else ""
-    at = f"at {measured}" if reading.value not in (None, "") else f"({measured})"
+    if value is not None:
+        at = f"at {measured}"
+    elif reading.value in (None, ""):
+        at = f"({measured})"
+    else:
+        at = f"(reported as {measured})"
     metric: float | str | None = (
         echo(float(reading.value)) if isinstance(reading.value, int | float) else reading.value
     )

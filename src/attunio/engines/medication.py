@@ -104,6 +104,17 @@ class MedicationParams(ParamsBase, frozen=True):
             "%",
         ),
     ] = 10
+    administrations_for_high: Annotated[
+        int,
+        capped(
+            1,
+            4,
+            "Administrations since the start needed for high confidence once the trial is adequate; "
+            "a single post-start score may be a fluctuation.",
+            "Design choice (a replicated measurement).",
+            "administrations",
+        ),
+    ] = 2
 
     ORDERED = (("partial_reduction", "response_reduction"),)
 
@@ -162,7 +173,9 @@ def _compare(rx: Prescription, start: datetime, series: Series, p: MedicationPar
     pct = round_int(abs(reduction) * 100)
     elapsed = _days(after.createdAt, start)
     early = elapsed < p.adequate_trial_days
-    confidence: Confidence = "low" if early else ("high" if len(after_all) >= 2 else "moderate")
+    confidence: Confidence = (
+        "low" if early else ("high" if len(after_all) >= p.administrations_for_high else "moderate")
+    )
     direction = 0
     if reduction >= p.partial_reduction:
         direction = 1
@@ -174,8 +187,10 @@ def _compare(rx: Prescription, start: datetime, series: Series, p: MedicationPar
     elif reduction <= -p.worsening_increase:
         direction = -1
         tone = "elevated"
-        detail = f"{name} worsened {was}→{now_} ({pct}% increase) since {drug} started."
-        summary = f"On {drug}, {name} worsened from {was} to {now_} ({pct}% increase); review the regimen."
+        # A rise from zero has no meaningful percentage.
+        rise = f"{pct}% increase" if before.score > 0 else "from a zero baseline"
+        detail = f"{name} worsened {was}→{now_} ({rise}) since {drug} started."
+        summary = f"On {drug}, {name} worsened from {was} to {now_} ({rise}); review the regimen."
     else:
         tone = "neutral" if early else "watch"
         change = f"{pct}% {'reduction' if reduction >= 0 else 'increase'}"
@@ -261,13 +276,16 @@ def _corroboration(pct: float, symptoms: int, p: MedicationParams) -> Signal:
     moved = f"{'fell' if pct < 0 else 'rose'} {fmt(abs(pct))}%" if pct else "was unchanged"
     tones: dict[int, Tone] = {1: "positive", -1: "watch", 0: "neutral"}
     tone = tones[objective]
-    if objective and symptoms == objective:
+    confidence: Confidence = "low"
+    if not objective:
+        tail = "no objective change to weigh against the symptom scales"
+    elif symptoms == objective:
         word = "improvement" if objective > 0 else "worsening"
         tail, confidence = f"corroborating the symptom-scale {word}", "moderate"
-    elif objective and symptoms:
-        tail, confidence = "diverging from the symptom scales; review both", "low"
+    elif symptoms:
+        tail = "diverging from the symptom scales; review both"
     else:
-        tail, confidence = "no symptom-scale change to compare against", "low"
+        tail = "no symptom-scale change to compare against"
     return Signal(
         module=MODULE,
         signalKey="med_dmse_corroboration",
@@ -276,7 +294,7 @@ def _corroboration(pct: float, symptoms: int, p: MedicationParams) -> Signal:
         tone=tone,
         metricValue=echo(pct),
         metricUnit="%",
-        confidence=confidence,  # type: ignore[arg-type]
+        confidence=confidence,
         summaryLine=f"Digital MSE™ response latency {moved} across visits, {tail}.",
     )
 

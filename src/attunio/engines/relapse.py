@@ -128,7 +128,8 @@ def _symptoms(request: RelapseRequest, p: RelapseParams) -> tuple[_Part, Series 
     if not series:
         return _Part("symptoms", label, 0.0, top, False, "No symptom-scale administrations supplied."), None
     # Conservative: the instrument that signals the most risk speaks for the factor.
-    chosen = max(series, key=lambda s: (_series_points(s, p), len(s.points)))
+    # Ties go to the longer series, then the alphabetically first id, never to request order.
+    chosen = min(series, key=lambda s: (-_series_points(s, p), -len(s.points), s.instrument_id))
     last = chosen.latest
     severity = severity_of(last)
     sev = f" ({severity})" if severity else ""
@@ -283,7 +284,10 @@ def analyze(
         confidence = "moderate"
     moving = f"signals {trend}" if trend != "unknown" else "trend not yet established"
     summary = f"{level.capitalize()} relapse risk ({score}/100), {moving}"
-    summary += f", driven primarily by {driver.lower()}." if driver else "; no factor is contributing."
+    if driver:
+        summary += f", driven primarily by {driver[0].lower() + driver[1:]}."
+    else:
+        summary += "; no factor is contributing."
     return RelapsePrediction(
         model=model or default_model(KEY),
         sessionRef=request.sessionRef,
