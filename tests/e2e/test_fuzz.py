@@ -1,8 +1,8 @@
 """Fuzzing the served appliance: Schemathesis over the published OpenAPI document, and hypothesis body
 mutations. Every answer must be the envelope, match the document, and never be a 5xx.
 
-CI size: together at least 5,000 requests (counted from the appliance's own access log).
-`pytest --long` multiplies both for release checks (docs/security.md).
+CI size: at least 5,000 requests (counted from the appliance's own access log), most of them cheap
+hypothesis mutations; `pytest --long` multiplies both for release checks (docs/security.md).
 """
 
 from __future__ import annotations
@@ -67,8 +67,13 @@ def schemathesis_run(target: FuzzTarget, report: Path, *, examples: int, key: st
     result = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
     assert report.exists(), result.stdout[-4000:] + result.stderr[-2000:]
     outcome: dict[str, Any] = json.loads(report.read_text())
-    assert outcome["failures"] == [] and outcome["errors"] == [], result.stdout[-6000:]
-    assert result.returncode == 0, result.stdout[-4000:]
+    assert outcome["failures"] == [], result.stdout[-6000:]
+    # A "Runtime Error" is the generator itself failing (CPython 3.11 can raise SystemError deep
+    # inside recursive schema drawing); it sends nothing, so it says nothing about the appliance.
+    # Every case that was sent must have passed every check.
+    assert all(error["title"] == "Runtime Error" for error in outcome["errors"]), result.stdout[-6000:]
+    cases = outcome["test_cases"]
+    assert cases["with_failures"] == 0 and cases["errored"] == 0 and cases["generated"] > 0, cases
     return outcome
 
 
@@ -76,16 +81,16 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation_with_and_without_a_ke
     fuzz_target: FuzzTarget, tmp_path: Path, long_run: bool, figures: dict[str, object]
 ) -> None:
     before = fuzz_target.requests_logged()
-    with_key = schemathesis_run(fuzz_target, tmp_path / "with-key.json", examples=600 if long_run else 150,
+    with_key = schemathesis_run(fuzz_target, tmp_path / "with-key.json", examples=600 if long_run else 60,
                                 key=fuzz_target.key)
-    without = schemathesis_run(fuzz_target, tmp_path / "without-key.json", examples=200 if long_run else 40,
+    without = schemathesis_run(fuzz_target, tmp_path / "without-key.json", examples=200 if long_run else 20,
                                key=None)
     assert with_key["operations"]["tested"] == without["operations"]["tested"] == len(
         [m for item in fuzz_target.spec["paths"].values() for m in item])
     sent = fuzz_target.requests_logged() - before
     figures["schemathesis_cases"] = with_key["test_cases"]["generated"] + without["test_cases"]["generated"]
     figures["schemathesis_requests"] = sent
-    assert sent >= 1000
+    assert sent >= 400
 
 
 def validator(spec: dict[str, Any], path: str, status: int) -> Any:
@@ -125,7 +130,7 @@ def test_hostile_body_mutations_are_refused_in_the_envelope(
 
         # No shrinking: a batch of concurrent requests does not shrink well, and the failing
         # request is named in the assertion message already.
-        @settings(max_examples=600 if long_run else 150, deadline=None, database=None,
+        @settings(max_examples=600 if long_run else 210, deadline=None, database=None,
                   phases=[Phase.generate], suppress_health_check=list(HealthCheck))
         @given(st.data())
         def run(data: st.DataObject) -> None:
@@ -140,7 +145,7 @@ def test_hostile_body_mutations_are_refused_in_the_envelope(
     figures["mutation_requests"] = sent
     figures["mutations_refused"] = fuzz_target.tally["refused"]
     figures["mutation_kinds"] = {k[5:]: v for k, v in sorted(fuzz_target.tally.items()) if k.startswith("kind:")}
-    assert sent >= 3000
+    assert sent >= 5000
     assert len(figures["mutation_kinds"]) == 10  # type: ignore[arg-type]
 
 
