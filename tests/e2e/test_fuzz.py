@@ -81,9 +81,9 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation_with_and_without_a_ke
     fuzz_target: FuzzTarget, tmp_path: Path, long_run: bool, figures: dict[str, object]
 ) -> None:
     before = fuzz_target.requests_logged()
-    with_key = schemathesis_run(fuzz_target, tmp_path / "with-key.json", examples=600 if long_run else 60,
+    with_key = schemathesis_run(fuzz_target, tmp_path / "with-key.json", examples=600 if long_run else 40,
                                 key=fuzz_target.key)
-    without = schemathesis_run(fuzz_target, tmp_path / "without-key.json", examples=200 if long_run else 20,
+    without = schemathesis_run(fuzz_target, tmp_path / "without-key.json", examples=200 if long_run else 15,
                                key=None)
     assert with_key["operations"]["tested"] == without["operations"]["tested"] == len(
         [m for item in fuzz_target.spec["paths"].values() for m in item])
