@@ -240,3 +240,21 @@ def test_when_the_restore_cannot_be_audited_the_previous_store_is_put_back(
     assert dump(after, "settings") == expected
     after.close()
     assert not list(target.data_dir.glob("*.pre-restore-*"))
+
+
+def test_a_changed_byte_in_the_store_is_detected(source: tuple[Settings, Store]) -> None:
+    """A stolen disk cannot be edited unnoticed: SQLCipher authenticates every page."""
+    settings, store = source
+    store.close()  # the last connection to close folds the WAL into the file
+    data = bytearray(settings.store_path.read_bytes())
+    data[4096 + 100] ^= 0x01  # inside the second page, past the salt
+    settings.store_path.write_bytes(bytes(data))
+    reopened = None
+    try:
+        reopened = Store.open(settings)
+        assert not reopened.integrity_ok()
+    except Exception as exc:  # refusing to open at all is the other acceptable outcome
+        assert "database" in str(exc).lower() or "decrypt" in str(exc).lower()
+    finally:
+        if reopened is not None:
+            reopened.close()
