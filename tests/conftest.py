@@ -233,7 +233,7 @@ def figures() -> dict[str, object]:
 
 
 def pytest_terminal_summary(terminalreporter: object, exitstatus: int, config: pytest.Config) -> None:
-    if FIGURES:
+    if FIGURES.get("log_files_scanned") or set(FIGURES) - {"log_files_scanned", "log_lines_scanned"}:
         import json
 
         terminalreporter.write_sep("-", "reliability figures")  # type: ignore[attr-defined]
