@@ -107,7 +107,7 @@ def admin_commands(served: Served, stop: threading.Event, done: threading.Event,
     step = 0
     while not stop.is_set():
         step += 1
-        if step % 3 == 0:
+        if (step + round_number) % 3 == 2:  # rounds take turns opening with a backup or a key
             target = served.root / f"backup-{round_number}-{step}.attbak"
             args = ["backup", "-o", str(target), "--reason", "crash round"]
         else:
