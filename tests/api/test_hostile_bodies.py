@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 from litestar.testing import TestClient
+from tests.conftest import Keys
 
 from attunio.engines import ENGINES
-from tests.conftest import Keys
 
 PATHS = [spec.path for spec in ENGINES.values()]
 HOSTILE = {

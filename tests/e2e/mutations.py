@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
-
 from tests.logscan import SENTINEL
 
 JSON = "application/json"

@@ -14,13 +14,13 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.conformance import load_cases
+from tests.conftest import Served, make_settings, start_served
+from tests.logscan import ISSUED_SECRETS, SENTINEL
 
 from attunio.crypto import tokens
 from attunio.services.admins import AdminService
 from attunio.store import Store
-from tests.conftest import Served, make_settings, start_served
-from tests.conformance import load_cases
-from tests.logscan import ISSUED_SECRETS, SENTINEL
 
 pytestmark = pytest.mark.e2e
 ALLOWED = "https://telehealth.example"

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.billing_helpers import license_bytes, write_public_key
-from tests.conftest import REPO, Served, run_cli, settings_env, start_served
+from tests.conftest import REPO, run_cli, settings_env, start_served
 
 from attunio.config import load_settings
 from attunio.crypto.ed25519 import Ed25519PrivateKey
@@ -90,7 +90,8 @@ def test_backup_under_load_restores_identical_state(tmp_path: Path) -> None:
         assert rows(restored, keys_in_snapshot.format(ids)) == rows(source, keys_in_snapshot.format(ids))
         assert len(created) == restored.one("SELECT count(*) FROM api_keys")[0] >= 2
         for table in ("licenses", "settings WHERE key NOT IN ('audit_head')", "apps"):
-            assert rows(restored, f"SELECT * FROM {table} ORDER BY 1") == rows(source, f"SELECT * FROM {table} ORDER BY 1")
+            query = f"SELECT * FROM {table} ORDER BY 1"
+            assert rows(restored, query) == rows(source, query), table
         tables = {r[0] for r in source.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "model_versions" in tables:
             assert rows(restored, "SELECT * FROM model_versions ORDER BY 1") == rows(

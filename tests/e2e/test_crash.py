@@ -10,6 +10,7 @@ the calls that were in flight when the power went (counted, answer lost; never t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -68,10 +69,8 @@ def descendants(pid: int) -> list[int]:
 
 def kill_tree(process: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
     for pid in [process.pid, *descendants(process.pid)]:
-        try:
+        with contextlib.suppress(ProcessLookupError):  # already gone
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     process.wait(timeout=10)
 
 
@@ -132,7 +131,7 @@ def check_store(served: Served, ledger: Ledger) -> None:
     store = Store.open(settings)
     try:
         assert [row[0] for row in store.query("PRAGMA integrity_check")] == ["ok"]
-        count, problem = audit.verify(store)
+        _, problem = audit.verify(store)
         assert problem is None, problem
         key_ids = {row[0] for row in store.query("SELECT id FROM api_keys")}
         audited = {row[0] for row in store.query("SELECT object_id FROM audit WHERE action = 'key.create'")}

@@ -22,7 +22,6 @@ import jsonschema_rs
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-
 from tests.conftest import Served, start_served
 from tests.e2e.mutations import Mutation, mutations
 from tests.e2e.test_attacks import valid_bodies

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import init_store, make_settings
 
 from attunio.clock import SystemClock
 from attunio.config import Settings
@@ -20,7 +21,6 @@ from attunio.services.backup import BackupError, create_backup, key_id, table_co
 from attunio.services.restore import exclusive, restore
 from attunio.store import Store, read_key
 from attunio.store.migrations import latest_version
-from tests.conftest import init_store, make_settings
 
 CLOCK = SystemClock()
 SNAPSHOT_TABLES = ("settings", "apps", "api_keys", "admins", "audit", "migrations")
