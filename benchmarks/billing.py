@@ -45,8 +45,15 @@ def prepare(root: Path) -> None:
     ensure_instance(store)
     now = datetime.now(UTC)
     claims = LicenseClaims(
-        license_id="BENCH", licensee="Bench", plan="bench", monthly_allowance=1000, production_access=True,
-        issued_at=now, valid_from=now - timedelta(days=1), expires_at=now + timedelta(days=30), grace_days=0,
+        license_id="BENCH",
+        licensee="Bench",
+        plan="bench",
+        monthly_allowance=1000,
+        production_access=True,
+        issued_at=now,
+        valid_from=now - timedelta(days=1),
+        expires_at=now + timedelta(days=30),
+        grace_days=0,
     )
     Billing(store, settings, SystemClock()).licenses.install(sign_license(claims, vendor), actor="bench")
     store.close()
@@ -57,8 +64,14 @@ def run(args: tuple[Path, str, int, Any]) -> list[float]:
     settings = settings_for(root)
     store = Store.open(settings)
     billing = Billing(store, settings, SystemClock())
-    who = Principal(key_id="key_b", app_id="app_b", key_type="secret", mode=mode,  # type: ignore[arg-type]
-                    prefix="att_sk_", allowed_origins=())
+    who = Principal(
+        key_id="key_b",
+        app_id="app_b",
+        key_type="secret",
+        mode=mode,  # type: ignore[arg-type]
+        prefix="att_sk_",
+        allowed_origins=(),
+    )
     start.wait()
     timings = []
     for _ in range(calls):
