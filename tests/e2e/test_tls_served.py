@@ -88,3 +88,12 @@ def test_init_reports_the_certificate_once(serve_appliance: Callable[..., Served
     served = serve_appliance(**TLS_ON)
     again = served.cli("init").stdout
     assert "(exists, kept)" in again and "certificate" in again
+
+
+def test_every_worker_serves_tls(serve_appliance: Callable[..., Served]) -> None:
+    # uvicorn pickles the config, context factory included, into each spawned worker.
+    served = serve_appliance(workers=2, **TLS_ON)
+    base = served.base_url.replace("127.0.0.1", "localhost")
+    for _ in range(10):
+        with httpx.Client(base_url=base, verify=trusting(served), timeout=5) as http:
+            assert http.get("/healthz").status_code == 200

@@ -12,11 +12,12 @@ from engine_harness import NOW, answer
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from attunio.engines import ENGINES, describe_params
+from attunio.engines import ENGINES, check_caps, describe_params
 from attunio.engines.biomarker import BiomarkerParams
 from attunio.engines.common import HIGHEST_TONE, TONE_ORDER
 from attunio.engines.dmse import SIGNALS, DmseRequest
 from attunio.engines.dmse import analyze as dmse_analyze
+from attunio.engines.outcome import OutcomeParams
 from attunio.validation import Issue, RequestInvalid, decode_request
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -168,7 +169,8 @@ def run(engine: str, body: dict[str, Any]) -> dict[str, Any]:
         decode_request(raw, ENGINES[engine])
     except RequestInvalid:
         assume(False)  # empty of evidence: covered by the validation tests
-    return msgspec.json.decode(answer(ENGINES[engine], raw))["data"]
+    data: dict[str, Any] = msgspec.json.decode(answer(ENGINES[engine], raw))["data"]
+    return data
 
 
 @FAST
@@ -185,15 +187,15 @@ def test_determinism(case: tuple[str, dict[str, Any]]) -> None:
 @given(outcome_bodies)
 def test_outcome_bounds(body: dict[str, Any]) -> None:
     data = run("outcome_score", body)
-    params = ENGINES["outcome_score"].default_params
+    params = OutcomeParams()
     assert -100 <= data["score"] <= 100
     limits = {
         "symptoms": params.symptoms_weight,
-        "dmse": params.dmse_weight,  # type: ignore[attr-defined]
+        "dmse": params.dmse_weight,
         "medication": params.medication_on_treatment,
-        "biomarker": params.biomarker_max,  # type: ignore[attr-defined]
+        "biomarker": params.biomarker_max,
         "sleep": params.sleep_weight,
-    }  # type: ignore[attr-defined]
+    }
     assert [c["key"] for c in data["components"]] == list(limits)
     for component in data["components"]:
         assert abs(component["contribution"]) <= limits[component["key"]]
@@ -339,12 +341,18 @@ RANGES = [
 ]
 
 
+def _range_case(case: tuple[str, str, float, float, dict[str, Any]]) -> st.SearchStrategy[Any]:
+    _, _, low, high = case[:4]
+    edges = st.sampled_from([low, high, low - 0.0001, high + 0.0001])
+    return st.tuples(st.just(case), st.one_of(edges, st.floats(-2000, 2000, allow_nan=False)))
+
+
 @FAST
-@given(st.sampled_from(RANGES), st.floats(-2000, 2000, allow_nan=False))
+@given(st.sampled_from(RANGES).flatmap(_range_case))
 def test_documented_ranges_are_enforced(
-    case: tuple[str, str, float, float, dict[str, Any]], value: float
+    drawn: tuple[tuple[str, str, float, float, dict[str, Any]], float],
 ) -> None:
-    engine, field, low, high, base = case
+    (engine, field, low, high, base), value = drawn
     raw = json.dumps({**base, field: value}).encode()
     if low <= value <= high:
         decode_request(raw, ENGINES[engine])
@@ -384,3 +392,38 @@ def test_documented_integer_ranges_are_enforced(case: tuple[str, str, int, int],
             ]
         else:
             raise AssertionError(f"{field}={value} accepted")
+
+
+def _in_cap_params(params_type: Any) -> st.SearchStrategy[Any]:
+    def build(values: dict[str, float]) -> Any:
+        return params_type(**values)
+
+    fields = {
+        d.name: (
+            st.integers(int(d.low), int(d.high)) if isinstance(d.default, int) else st.floats(d.low, d.high)
+        )
+        for d in describe_params(params_type)
+    }
+    return st.fixed_dictionaries(fields).map(build).filter(lambda p: check_caps(p) == [])
+
+
+@FAST
+@given(
+    st.sampled_from(["dmse_signals", "medication_response", "outcome_score"]).flatmap(
+        lambda e: st.tuples(st.just(e), BODIES[e], _in_cap_params(ENGINES[e].params_type))
+    )
+)
+def test_any_in_cap_calibration_keeps_answers_valid(case: tuple[str, dict[str, Any], Any]) -> None:
+    engine, body, params = case
+    raw = json.dumps(body).encode()
+    try:
+        decode_request(raw, ENGINES[engine])
+    except RequestInvalid:
+        assume(False)
+    data = msgspec.json.decode(answer(ENGINES[engine], raw, params))["data"]
+    if engine == "outcome_score":
+        assert -100 <= data["score"] <= 100
+    elif engine == "dmse_signals":
+        assert len(data["signals"]) == 4
+    else:
+        assert all(s["tone"] in TONE_ORDER for s in data["signals"])
