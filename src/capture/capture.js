@@ -18,6 +18,7 @@ const RANGES = {
   speechRateWpm: [0, 600],
   psychomotorFidgetEpisodes: [0, 1000],
   sustainedAttentionPct: [0, 100],
+  sessionDurationSeconds: [0, 86400],
 };
 const UPDATE_MS = 250;
 
@@ -254,7 +255,7 @@ export class AttunioSession extends EventTarget {
     if (m.speechRateWpm !== null) body.speechRateWpm = round(clamp(m.speechRateWpm, RANGES.speechRateWpm), 1);
     if (this.video.psychomotorFidgetEpisodes !== undefined) body.psychomotorFidgetEpisodes = this.video.psychomotorFidgetEpisodes;
     if (this.video.sustainedAttentionPct !== undefined) body.sustainedAttentionPct = this.video.sustainedAttentionPct;
-    if (Object.keys(body).length && m.sessionDurationSeconds > 0) body.sessionDurationSeconds = round(m.sessionDurationSeconds, 1);
+    if (Object.keys(body).length && m.sessionDurationSeconds > 0) body.sessionDurationSeconds = round(clamp(m.sessionDurationSeconds, RANGES.sessionDurationSeconds), 1);
     if (this.sessionRef) body.sessionRef = String(this.sessionRef);
     return body;
   }

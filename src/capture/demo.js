@@ -54,6 +54,14 @@ function clock(sec) {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
+/** A measure, or a dash without its unit while there is nothing to show. */
+function setStat(id, value, digits) {
+  const el = $(id);
+  el.textContent = fmt(value, digits);
+  const unit = el.nextElementSibling;
+  if (unit) unit.hidden = value === null || value === undefined;
+}
+
 function renderLive({ live, metrics }) {
   const p = live.patient;
   if (p) {
@@ -65,8 +73,8 @@ function renderLive({ live, metrics }) {
     $('level').style.width = pct(p.levelDb);
     if (p.noiseFloorDb !== null) $('floor').style.left = pct(p.noiseFloorDb);
   }
-  $('m-rate').textContent = fmt(metrics.speechRateWpm, 0);
-  $('m-latency').textContent = fmt(metrics.responseLatencySeconds, 2);
+  setStat('m-rate', metrics.speechRateWpm, 0);
+  setStat('m-latency', metrics.responseLatencySeconds, 2);
   $('m-speaking').textContent = fmt(metrics.speakingSeconds, 1);
   $('m-pauses').textContent = String(metrics.pauses);
   $('m-pause-mean').textContent = metrics.meanPauseSeconds ? `avg ${metrics.meanPauseSeconds.toFixed(2)} s` : '';

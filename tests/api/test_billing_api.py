@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
+from tests.billing_helpers import FakeClock, license_bytes, trust_env, write_public_key
+from tests.conftest import init_store, make_settings
 
 from attunio.api.app import create_app
 from attunio.config import Settings
@@ -16,8 +18,6 @@ from attunio.crypto.ed25519 import Ed25519PrivateKey
 from attunio.services.access import AccessService
 from attunio.services.licensing import GRACE_HEADER
 from attunio.store import Store
-from tests.billing_helpers import FakeClock, license_bytes, trust_env, write_public_key
-from tests.conftest import init_store, make_settings
 
 VENDOR = Ed25519PrivateKey.generate()
 NOW = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)

@@ -9,12 +9,12 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from tests.billing_helpers import license_bytes, trust_env, write_public_key
+from tests.conftest import settings_env
 
 from attunio.cli.main import cli
 from attunio.crypto.ed25519 import Ed25519PrivateKey
 from attunio_vendor.cli import main as vendor
-from tests.billing_helpers import license_bytes, trust_env, write_public_key
-from tests.conftest import settings_env
 
 VENDOR = Ed25519PrivateKey.generate()
 NOW = datetime.now(UTC)
@@ -99,7 +99,7 @@ def test_usage_show_and_a_signed_report_the_vendor_verifies(run, tmp_path: Path)
     assert run("usage", "report", "--month", month, "-o", str(second), ok=False).exit_code == 1
     instance_pub = tmp_path / "instance.pub"
     shown = run("instance", "show").output
-    instance_pub.write_text(shown[shown.index("-----BEGIN"):])
+    instance_pub.write_text(shown[shown.index("-----BEGIN") :])
     vendor_cli = CliRunner()
     ok = vendor_cli.invoke(vendor, ["verify-usage-report", str(first), "--instance-key", str(instance_pub)])
     assert ok.exit_code == 0, ok.output

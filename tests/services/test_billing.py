@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.billing_helpers import FakeClock, license_bytes, trust_env, write_public_key
+from tests.conftest import init_store, make_settings
 
 from attunio.config import Settings
 from attunio.crypto.ed25519 import Ed25519PrivateKey
@@ -21,16 +23,20 @@ from attunio.services.license_registry import LicenseRefused
 from attunio.services.licensing import GRACE_HEADER
 from attunio.services.metering import month_usage
 from attunio.store import Store
-from tests.billing_helpers import FakeClock, license_bytes, trust_env, write_public_key
-from tests.conftest import init_store, make_settings
 
 VENDOR = Ed25519PrivateKey.generate()
 START = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 def principal(mode: str = "test", app: str = "app_1", key: str = "key_1") -> Principal:
-    return Principal(key_id=key, app_id=app, key_type="secret", mode=mode, prefix="att_sk_" + mode,  # type: ignore[arg-type]
-                     allowed_origins=())
+    return Principal(
+        key_id=key,
+        app_id=app,
+        key_type="secret",
+        mode=mode,
+        prefix="att_sk_" + mode,  # type: ignore[arg-type]
+        allowed_origins=(),
+    )
 
 
 @pytest.fixture
@@ -61,6 +67,7 @@ def install(billing: Billing, **claims: object) -> None:
 
 
 # -- sandbox quota ----------------------------------------------------------------------------------
+
 
 def test_the_500th_sandbox_request_is_served_the_501st_refused_and_the_next_day_serves(
     billing: Billing, clock: FakeClock
@@ -125,6 +132,7 @@ def test_live_calls_do_not_use_the_sandbox_quota(billing: Billing) -> None:
 
 
 # -- live keys and the license ----------------------------------------------------------------------
+
 
 def refusal(billing: Billing) -> str:
     with pytest.raises(ApiError) as refused:
@@ -205,12 +213,14 @@ def test_a_clock_found_behind_the_mark_is_reported_in_readiness_and_the_audit_tr
     assert [row[0] for row in billing.store.query("SELECT action FROM audit")].count("clock.behind") == 1
 
 
-def test_a_renewal_installed_early_takes_over_when_the_current_license_ends(
-    billing: Billing, clock: FakeClock
-) -> None:
+def test_a_renewal_installed_early_takes_over_when_the_current_license_ends(billing: Billing, clock: FakeClock) -> None:
     install(billing, license_id="LIC-OLD", expires_at=datetime(2026, 4, 1, tzinfo=UTC), grace_days=0)
-    install(billing, license_id="LIC-NEW", valid_from=datetime(2026, 4, 1, tzinfo=UTC),
-            expires_at=datetime(2027, 4, 1, tzinfo=UTC))
+    install(
+        billing,
+        license_id="LIC-NEW",
+        valid_from=datetime(2026, 4, 1, tzinfo=UTC),
+        expires_at=datetime(2027, 4, 1, tzinfo=UTC),
+    )
     assert billing.license_state().license_id == "LIC-OLD"
     clock.moment = datetime(2026, 4, 2, tzinfo=UTC)
     assert billing.admit(principal("live"), "dmse_signals") == {}
@@ -218,6 +228,7 @@ def test_a_renewal_installed_early_takes_over_when_the_current_license_ends(
 
 
 # -- metering ---------------------------------------------------------------------------------------
+
 
 def test_live_calls_are_metered_per_app_key_endpoint_and_day_and_overage_is_never_blocked(
     billing: Billing, clock: FakeClock
