@@ -1,0 +1,120 @@
+"""Pieces every engine shares: the model block, tones, the signal shape and output formatting."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
+
+import msgspec
+
+ModelSource = Literal["default", "calibrated"]
+Confidence = Literal["low", "moderate", "high"]
+
+# Ordered mildest to most urgent; the order is what "highest tone" means.
+Tone = Literal["positive", "neutral", "watch", "elevated", "critical"]
+TONE_ORDER: tuple[Tone, ...] = ("positive", "neutral", "watch", "elevated", "critical")
+HIGHEST_TONE: Tone = TONE_ORDER[-1]
+
+CONFIDENCE_ORDER: tuple[Confidence, ...] = ("low", "moderate", "high")
+
+
+class ModelRef(msgspec.Struct, frozen=True, kw_only=True):
+    """Which parameter set produced an answer; `version` is None for the shipped defaults."""
+
+    key: str
+    version: int | None
+    source: ModelSource
+
+
+def default_model(key: str) -> ModelRef:
+    return ModelRef(key=key, version=None, source="default")
+
+
+class Signal(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One explainable finding of the Medication or Biomarker engine."""
+
+    module: str
+    signalKey: str
+    label: str
+    detail: str
+    tone: Tone
+    metricValue: float | str | None
+    metricUnit: str | None
+    confidence: Confidence
+    summaryLine: str
+    sourceRef: str | None = None
+    observedAt: str | None = None
+
+
+def tone_rank(tone: Tone) -> int:
+    return TONE_ORDER.index(tone)
+
+
+def lower_confidence(conf: Confidence, steps: int = 1) -> Confidence:
+    return CONFIDENCE_ORDER[max(0, CONFIDENCE_ORDER.index(conf) - steps)]
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Naive timestamps are read as UTC; the contract speaks only UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def iso_ms(moment: datetime) -> str:
+    """UTC, millisecond precision, `Z` suffix: `2026-05-15T00:00:00.000Z`."""
+    utc = as_utc(moment)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+
+
+def round_half_up(value: float, digits: int = 0) -> float:
+    """Round the decimal text of `value`, so 34.45 rounds up as a reader expects, not down as
+    its binary form would."""
+    quantum = Decimal(1).scaleb(-digits)
+    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def round_int(value: float) -> int:
+    return int(round_half_up(value, 0))
+
+
+def clamp(value: float, low: float, high: float) -> float:
+    return min(high, max(low, value))
+
+
+def num(value: float, digits: int = 2) -> float | int:
+    """A number for JSON output: whole values as integers, others rounded to `digits`."""
+    rounded = round_half_up(value, digits)
+    if math.isfinite(rounded) and rounded == int(rounded):
+        return int(rounded)
+    return rounded
+
+
+def echo(value: float) -> float | int:
+    """An input number as given, with whole values written without a fraction."""
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def fmt(value: float, digits: int = 2) -> str:
+    """A number for prose: `2.6`, `98`, `0.25`; never exponent notation."""
+    shown = num(value, digits)
+    if isinstance(shown, int):
+        return str(shown)
+    return f"{shown:.{digits}f}".rstrip("0").rstrip(".")
+
+
+def signed(value: float, digits: int = 2) -> str:
+    text = fmt(value, digits)
+    return text if text.startswith("-") or text == "0" else f"+{text}"
+
+
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str) -> str:
+    """`Vitamin D` -> `vitamin_d`; used to build stable signal keys."""
+    cleaned = _SLUG_RE.sub("_", text.lower()).strip("_")
+    return cleaned or "unnamed"

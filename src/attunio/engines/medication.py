@@ -1,0 +1,311 @@
+"""Medication response: each active prescription's start date against the symptom-scale trajectory."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+
+from attunio.engines.common import (
+    Confidence,
+    ModelRef,
+    Signal,
+    Tone,
+    as_utc,
+    default_model,
+    echo,
+    fmt,
+    iso_ms,
+    round_int,
+    slug,
+)
+from attunio.engines.inputs import Assessment, Assessments, PctChange, Request, SessionRef, text
+from attunio.engines.params import ParamsBase, capped
+from attunio.engines.scales import Series, group, most_covered, when
+
+KEY = "medication_response"
+MODULE = "medication"
+DISCLAIMER = (
+    "Deterministic, rules-based decision support correlating prescription start dates with "
+    "symptom-scale trajectories. An association, not proof of drug effect, and not a prescribing "
+    "recommendation. For clinician review only."
+)
+
+
+class Prescription(Request, frozen=True):
+    id: Annotated[str, text(1, 128)]
+    medicationName: Annotated[str, text(1, 160)]
+    status: Annotated[str, text(1, 32)]
+    dosage: Annotated[str, text(1, 64)] | None = None
+    frequency: Annotated[str, text(1, 64)] | None = None
+    prescribedAt: datetime | None = None
+
+
+class MedicationRequest(Request, frozen=True):
+    prescriptions: Annotated[list[Prescription], msgspec.Meta(max_length=100)] = msgspec.field(
+        default_factory=list
+    )
+    assessments: Assessments = msgspec.field(default_factory=list)
+    dmseLatencyPctChange: PctChange | None = None
+    sessionRef: SessionRef | None = None
+
+
+class MedicationParams(ParamsBase, frozen=True):
+    response_reduction: Annotated[
+        float,
+        capped(
+            0.4,
+            0.6,
+            "Share of baseline score lost that counts as response.",
+            "NCQA HEDIS / NQF 1885: response = ≥50% PHQ-9 reduction.",
+            "fraction",
+        ),
+    ] = 0.5
+    partial_reduction: Annotated[
+        float,
+        capped(
+            0.15,
+            0.45,
+            "Share of baseline score lost that counts as partial response.",
+            "Common 25–49% partial-response convention in depression trials.",
+            "fraction",
+        ),
+    ] = 0.25
+    worsening_increase: Annotated[
+        float,
+        capped(
+            0.1,
+            0.5,
+            "Share of baseline score gained that counts as worsening; smaller rises "
+            "are within measurement noise.",
+            "≈ MCID as a share of a mid-range baseline: PHQ-9 5 points (Löwe 2004).",
+            "fraction",
+        ),
+    ] = 0.2
+    adequate_trial_days: Annotated[
+        int,
+        capped(
+            14,
+            56,
+            "Days on a medication before a missing response is judged; earlier verdicts "
+            "carry low confidence.",
+            "Antidepressant onset 2–4 weeks; response judged at 4–8 weeks (APA guideline).",
+            "days",
+        ),
+    ] = 28
+    corroboration_pct: Annotated[
+        float,
+        capped(
+            5,
+            30,
+            "Digital MSE latency change, in percent, counted as objective movement.",
+            "Heuristic default (Mundt 2012: latency tracks depression severity).",
+            "%",
+        ),
+    ] = 10
+
+    ORDERED = (("partial_reduction", "response_reduction"),)
+
+
+class MedicationAnalysis(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    omit_defaults=True,
+    tag_field="object",
+    tag="medication.analysis",
+):
+    model: ModelRef
+    sessionRef: str | None = None
+    generatedAt: str
+    signalsPresent: int
+    signals: list[Signal]
+    disclaimer: str
+
+
+def missing_evidence(request: MedicationRequest) -> str | None:
+    if not request.prescriptions:
+        return "Medication analysis needs at least one prescription in `prescriptions`."
+    return None
+
+
+def _signal(rx: Prescription, key: str, label: str, **fields: Any) -> Signal:
+    return Signal(
+        module=MODULE,
+        signalKey=f"med_{key}_{slug(rx.medicationName)}",
+        label=f"{rx.medicationName} — {label}",
+        sourceRef=rx.id,
+        **fields,
+    )
+
+
+def _drug(rx: Prescription) -> str:
+    return f"{rx.medicationName} {rx.dosage}" if rx.dosage else rx.medicationName
+
+
+def _days(later: datetime, earlier: datetime) -> int:
+    return max(0, (as_utc(later) - as_utc(earlier)).days)
+
+
+def _compare(rx: Prescription, start: datetime, series: Series, p: MedicationParams) -> tuple[Signal, int]:
+    """The response signal and its direction (+1 improving, -1 worsening, 0 neither)."""
+    before = [a for a in series.points if when(a) < start][-1]
+    after_all = [a for a in series.points if when(a) >= start]
+    after = after_all[-1]
+    name, drug = series.name, _drug(rx)
+    was, now_ = fmt(before.score), fmt(after.score)
+    if before.score > 0:
+        reduction = (before.score - after.score) / before.score
+    else:
+        reduction = 0.0 if after.score == 0 else -1.0
+    pct = round_int(abs(reduction) * 100)
+    elapsed = _days(after.createdAt, start)
+    early = elapsed < p.adequate_trial_days
+    confidence: Confidence = "low" if early else ("high" if len(after_all) >= 2 else "moderate")
+    direction = 0
+    if reduction >= p.partial_reduction:
+        direction = 1
+        tone: Tone = "positive"
+        detail = f"{name} improved {was}→{now_} ({pct}% reduction) since {drug} started."
+        summary = f"On {drug}, {name} improved from {was} to {now_} ({pct}% reduction)."
+        if reduction >= p.response_reduction:
+            summary = summary[:-1] + f" — meets the ≥{fmt(p.response_reduction * 100)}% response criterion."
+    elif reduction <= -p.worsening_increase:
+        direction = -1
+        tone = "elevated"
+        # A rise from zero has no meaningful percentage.
+        rise = f"{pct}% increase" if before.score > 0 else "from a zero baseline"
+        detail = f"{name} worsened {was}→{now_} ({rise}) since {drug} started."
+        summary = f"On {drug}, {name} worsened from {was} to {now_} ({rise}); review the regimen."
+    else:
+        tone = "neutral" if early else "watch"
+        change = f"{pct}% {'reduction' if reduction >= 0 else 'increase'}"
+        threshold = fmt(p.partial_reduction * 100)
+        detail = (
+            f"{name} changed {was}→{now_} ({change}) since {drug} started — below the "
+            f"{threshold}% partial-response threshold."
+        )
+        verdict = f"too early to judge ({elapsed} days on treatment)" if early else "no meaningful response"
+        summary = f"On {drug}, {name} went from {was} to {now_} ({change}); {verdict}."
+    signal = _signal(
+        rx,
+        "response",
+        "symptom response",
+        detail=detail,
+        tone=tone,
+        metricValue=echo(after.score),
+        metricUnit="score",
+        confidence=confidence,
+        summaryLine=summary,
+        observedAt=iso_ms(after.createdAt),
+    )
+    return signal, direction
+
+
+def _prescription(
+    rx: Prescription, assessments: list[Assessment], p: MedicationParams, now: datetime
+) -> tuple[Signal, int]:
+    drug = _drug(rx)
+    if rx.prescribedAt is None:
+        return _signal(
+            rx,
+            "unanchored",
+            "start date missing",
+            tone="neutral",
+            metricValue=None,
+            metricUnit=None,
+            confidence="low",
+            detail=f"No start date for {drug}; a before/after symptom comparison is not possible.",
+            summaryLine=f"{drug}: record the start date to measure symptom response.",
+        ), 0
+    start = as_utc(rx.prescribedAt)
+    since = [a for a in assessments if when(a) >= start]
+    if not since:
+        days = _days(now, start)
+        return _signal(
+            rx,
+            "monitoring",
+            "monitoring gap",
+            tone="watch",
+            metricValue=days,
+            metricUnit="days",
+            confidence="high",
+            observedAt=iso_ms(start),
+            detail=f"No symptom-scale assessment since {drug} started ({days} days ago).",
+            summaryLine=f"On {drug} for {days} days without a symptom-scale assessment; "
+            "schedule a reassessment.",
+        ), 0
+    comparable = [s for s in group(assessments) if when(s.first) < start <= when(s.latest)]
+    chosen = most_covered(comparable)
+    if chosen is None:
+        latest = max(since, key=when)
+        score = f"{fmt(latest.score)}/{fmt(latest.maxScore)}"
+        return _signal(
+            rx,
+            "baseline",
+            "no pre-treatment baseline",
+            tone="neutral",
+            metricValue=echo(latest.score),
+            metricUnit="score",
+            confidence="low",
+            observedAt=iso_ms(latest.createdAt),
+            detail=f"No {latest.instrumentName} administration before {drug} started; response "
+            "cannot be measured against a baseline.",
+            summaryLine=f"On {drug}, {latest.instrumentName} is {score}; no pre-treatment "
+            "baseline to compare.",
+        ), 0
+    return _compare(rx, start, chosen, p)
+
+
+def _corroboration(pct: float, symptoms: int, p: MedicationParams) -> Signal:
+    objective = -1 if pct >= p.corroboration_pct else (1 if pct <= -p.corroboration_pct else 0)
+    moved = f"{'fell' if pct < 0 else 'rose'} {fmt(abs(pct))}%" if pct else "was unchanged"
+    tones: dict[int, Tone] = {1: "positive", -1: "watch", 0: "neutral"}
+    tone = tones[objective]
+    confidence: Confidence = "low"
+    if not objective:
+        tail = "no objective change to weigh against the symptom scales"
+    elif symptoms == objective:
+        word = "improvement" if objective > 0 else "worsening"
+        tail, confidence = f"corroborating the symptom-scale {word}", "moderate"
+    elif symptoms:
+        tail = "diverging from the symptom scales; review both"
+    else:
+        tail = "no symptom-scale change to compare against"
+    return Signal(
+        module=MODULE,
+        signalKey="med_dmse_corroboration",
+        label="Digital MSE™ — objective corroboration",
+        detail=f"Response latency {moved} across visits — {tail}.",
+        tone=tone,
+        metricValue=echo(pct),
+        metricUnit="%",
+        confidence=confidence,
+        summaryLine=f"Digital MSE™ response latency {moved} across visits, {tail}.",
+    )
+
+
+def analyze(
+    request: MedicationRequest, params: MedicationParams, now: datetime, model: ModelRef | None = None
+) -> MedicationAnalysis:
+    signals: list[Signal] = []
+    directions: list[int] = []
+    for rx in request.prescriptions:
+        if rx.status.strip().lower() != "active":
+            continue
+        signal, direction = _prescription(rx, request.assessments, params, now)
+        signals.append(signal)
+        directions.append(direction)
+    if request.dmseLatencyPctChange is not None:
+        # Symptom direction for corroboration: any worsening outweighs improvement elsewhere.
+        symptoms = -1 if -1 in directions else (1 if 1 in directions else 0)
+        signals.append(_corroboration(request.dmseLatencyPctChange, symptoms, params))
+    return MedicationAnalysis(
+        model=model or default_model(KEY),
+        sessionRef=request.sessionRef,
+        generatedAt=iso_ms(now),
+        signalsPresent=len(signals),
+        signals=signals,
+        disclaimer=DISCLAIMER,
+    )

@@ -1,0 +1,166 @@
+"""Relapse early-warning parameters: factor maxima, band edges and thresholds with their caps."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from attunio.engines.params import ParamsBase, capped
+
+
+def _points(low: float, high: float, what: str) -> msgspec.Meta:
+    return capped(low, high, what, "Design choice; the factor maxima must sum to 100.", "points")
+
+
+class RelapseParams(ParamsBase, frozen=True):
+    symptoms_level_points: Annotated[
+        float, _points(5, 25, "Points for the latest score at its scale maximum.")
+    ] = 12
+    symptoms_velocity_points: Annotated[
+        float,
+        _points(
+            15,
+            35,
+            "Points for a rise between the two latest administrations of at least "
+            "`velocity_full_rise`; relapse is a change of state, so the rise weighs most.",
+        ),
+    ] = 26
+    sleep_points: Annotated[float, _points(10, 25, "Points for very short sleep.")] = 18
+    dmse_points: Annotated[
+        float, _points(10, 25, "Points for a latency rise of `dmse_full_pct` or more.")
+    ] = 20
+    medication_points: Annotated[float, _points(5, 20, "Points on the day of a medication change.")] = 12
+    cadence_points: Annotated[
+        float, _points(5, 20, "Points once the visit gap reaches `cadence_full_days`.")
+    ] = 12
+    velocity_full_rise: Annotated[
+        float,
+        capped(
+            0.1,
+            0.5,
+            "Rise, as a share of the scale maximum, that earns the full velocity points.",
+            "≈ reliable change: PHQ-9 6/27 = 0.22 (NHS Talking Therapies), GAD-7 4/21 = 0.19.",
+            "fraction",
+        ),
+    ] = 0.2
+    trend_min_change: Annotated[
+        float,
+        capped(
+            0.02,
+            0.3,
+            "Change, as a share of the scale maximum, that counts as rising or falling.",
+            "≈ PHQ-9 measurement error of about 3 points (Löwe 2004).",
+            "fraction",
+        ),
+    ] = 0.1
+    sleep_suboptimal_h: Annotated[
+        float,
+        capped(6.5, 8, "Below this, one third of the sleep points.", "AASM/SRS 2015: adults ≥ 7 h.", "h"),
+    ] = 7
+    sleep_short_h: Annotated[
+        float,
+        capped(
+            5.5,
+            6.5,
+            "Below this, two thirds of the sleep points (short sleep).",
+            "Short sleep < 6 h as a relapse precursor (Perlis 2006; Cox & Olatunji 2020).",
+            "h",
+        ),
+    ] = 6
+    sleep_very_short_h: Annotated[
+        float, capped(4, 5.5, "Below this, all sleep points.", "Very short sleep ≤ 5 h.", "h")
+    ] = 5
+    sleep_long_h: Annotated[
+        float,
+        capped(
+            9,
+            12,
+            "Above this, one third of the sleep points (hypersomnia).",
+            "Long sleep in atypical depression (DSM-5).",
+            "h",
+        ),
+    ] = 10
+    dmse_full_pct: Annotated[
+        float,
+        capped(
+            10,
+            50,
+            "Latency rise, in percent, that earns all dmse points.",
+            "Heuristic default (longer latency in depression: Mundt 2012, Yamamoto 2020).",
+            "%",
+        ),
+    ] = 25
+    medication_window_days: Annotated[
+        int,
+        capped(
+            14,
+            90,
+            "Days after a medication change over which its points fade to zero.",
+            "Early-treatment and switch risk in the first weeks; SSRI-SIADH mostly in the first month.",
+            "days",
+        ),
+    ] = 30
+    cadence_grace_days: Annotated[
+        int,
+        capped(14, 60, "Visit gap that earns no points.", "Monthly review during active treatment.", "days"),
+    ] = 30
+    cadence_full_days: Annotated[
+        int,
+        capped(45, 180, "Visit gap that earns all cadence points.", "Design choice (three months).", "days"),
+    ] = 90
+    factor_elevated_share: Annotated[
+        float,
+        capped(
+            0.3,
+            0.8,
+            "Share of a factor's maximum from which its tone is `elevated`.",
+            "Design choice.",
+            "fraction",
+        ),
+    ] = 0.5
+    moderate_from: Annotated[
+        float, capped(10, 40, "Score from which the level is moderate.", "Design choice.", "points")
+    ] = 25
+    elevated_from: Annotated[
+        float, capped(35, 65, "Score from which the level is elevated.", "Design choice.", "points")
+    ] = 50
+    high_from: Annotated[
+        float, capped(60, 90, "Score from which the level is high.", "Design choice.", "points")
+    ] = 75
+    confidence_sources_high: Annotated[
+        int,
+        capped(
+            3,
+            5,
+            "Available factors (with two or more administrations) for high confidence.",
+            "Design choice.",
+            "factors",
+        ),
+    ] = 4
+    confidence_sources_moderate: Annotated[
+        int, capped(1, 4, "Available factors for moderate confidence.", "Design choice.", "factors")
+    ] = 2
+
+    ORDERED = (
+        ("sleep_very_short_h", "sleep_short_h"),
+        ("sleep_short_h", "sleep_suboptimal_h"),
+        ("sleep_suboptimal_h", "sleep_long_h"),
+        ("cadence_grace_days", "cadence_full_days"),
+        ("moderate_from", "elevated_from"),
+        ("elevated_from", "high_from"),
+        ("confidence_sources_moderate", "confidence_sources_high"),
+    )
+    SUM_TO = (
+        (
+            (
+                "symptoms_level_points",
+                "symptoms_velocity_points",
+                "sleep_points",
+                "dmse_points",
+                "medication_points",
+                "cadence_points",
+            ),
+            100.0,
+        ),
+    )
