@@ -2,15 +2,35 @@
 
 `admit` runs before the engine (it may refuse with 402 or 429 and returns headers to add);
 `record` runs after a successful answer and before it is sent, so a counted call is never lost.
+
+Which requests count. Sandbox: every request with a test key that is authenticated, well formed
+and admitted (it is counted in `admit`, one short write); requests refused earlier (401, 400,
+415, 413) or refused by the quota itself do not count. Live: every call that got a successful
+answer (counted in `record`, committed before the answer leaves); a live call refused with 402 or
+failing in the engine is not counted. Overage is never refused, only counted.
 """
 
 from __future__ import annotations
 
-from attunio.clock import Clock
+import logging
+from datetime import datetime, timedelta
+
+from attunio.clock import Clock, iso_ms
 from attunio.config import Settings
+from attunio.crypto.license_file import LicenseClaims
+from attunio.crypto.trust import load_vendor_trust, startup_warnings
 from attunio.errors import ApiError
+from attunio.services import audit
 from attunio.services.access import Principal
+from attunio.services.clock_mark import advance_mark
+from attunio.services.license_registry import LicenseRegistry
+from attunio.services.licensing import GRACE_HEADER, LicenseState, effective_time, evaluate_installed
+from attunio.services.metering import count_live, seconds_to_next_utc_day, take_sandbox, utc_day
 from attunio.store import Store
+
+log = logging.getLogger("attunio.licensing")
+MARK_EVERY = timedelta(seconds=60)
+LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER = "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"
 
 
 class Billing:
@@ -18,15 +38,97 @@ class Billing:
         self.store = store
         self.settings = settings
         self.clock = clock
+        trust = load_vendor_trust(settings.trust.extra_vendor_keys)
+        for warning in startup_warnings(trust):
+            log.warning(warning)
+        self.licenses = LicenseRegistry(store, trust, clock)
+        self._generation: str | None = None
+        self._claims: list[LicenseClaims] = []
+        self._mark: datetime | None = None
+        self._mark_written: datetime | None = None
+        self._behind_reported = False
 
+    # -- request path ---------------------------------------------------------------------------
     def admit(self, principal: Principal, endpoint: str) -> dict[str, str]:
+        now = self.clock.now()
         if principal.mode == "live":
-            raise ApiError(
-                "payment_required",
-                "Live keys need an installed license with production access; none is installed. "
-                "Install one with `attunio license install FILE`.",
-            )
-        return {}
+            state = self.license_state(now)
+            if state.status == "refused":
+                raise ApiError("payment_required", state.message)
+            if state.status == "grace":
+                return {GRACE_HEADER: grace_header(state)}
+            return {}
+        return self._admit_sandbox(principal, now)
 
     def record(self, principal: Principal, endpoint: str) -> None:
-        return None
+        if principal.mode != "live":
+            return  # sandbox requests were counted when admitted
+        now = self.clock.now()
+        day = utc_day(effective_time(now, self._mark))
+        with self.store.write():
+            count_live(self.store, principal.app_id, principal.key_id, endpoint, day)
+            self._advance(now)
+
+    def _admit_sandbox(self, principal: Principal, now: datetime) -> dict[str, str]:
+        quota = self.settings.billing.sandbox_daily_quota
+        at = effective_time(now, self._mark)
+        with self.store.write():
+            served = take_sandbox(self.store, principal.app_id, utc_day(at), quota)
+            self._advance(now)
+        reset = seconds_to_next_utc_day(at)
+        headers = {
+            LIMIT_HEADER: str(quota),
+            REMAINING_HEADER: str(quota - served if served is not None else 0),
+            RESET_HEADER: str(reset),
+        }
+        if served is None:
+            raise ApiError(
+                "rate_limited",
+                f"Daily sandbox quota of {quota} requests for this app is used up; it resets at 00:00 UTC. "
+                "Live keys with a license are not limited.",
+                headers={**headers, "Retry-After": str(reset)},
+            )
+        return headers
+
+    def _advance(self, now: datetime) -> None:
+        """Raise the persisted mark at most once a minute per worker; caller holds the write."""
+        if self._mark_written is None or now - self._mark_written >= MARK_EVERY:
+            advance_mark(self.store, now)
+            self._mark_written = now
+            if self._mark is None or now > self._mark:
+                self._mark = now
+
+    # -- license state --------------------------------------------------------------------------
+    def license_state(self, now: datetime | None = None) -> LicenseState:
+        """One small read per call; licenses are re-read only when an install changed them."""
+        now = self.clock.now() if now is None else now
+        generation, mark = self.licenses.generation_and_mark()
+        if generation != self._generation:
+            self._claims = [v.claims for v in self.licenses.installed()]
+            self._generation = generation
+        if mark is not None and (self._mark is None or mark > self._mark):
+            self._mark = mark
+        state = evaluate_installed(self._claims, now, self._mark, self.licenses.instance_id)
+        if state.clock_behind and not self._behind_reported:
+            self._report_clock_behind(now)
+        self._behind_reported = state.clock_behind
+        return state
+
+    def _report_clock_behind(self, now: datetime) -> None:
+        mark = iso_ms(self._mark) if self._mark else ""
+        log.warning("system clock %s is more than an hour behind the high-water mark %s", iso_ms(now), mark)
+        with self.store.write():
+            audit.record(
+                self.store,
+                self.clock,
+                actor="system",
+                action="clock.behind",
+                object_type="instance",
+                object_id=self.licenses.instance_id,
+                detail={"now": iso_ms(now), "high_water": mark},
+            )
+
+
+def grace_header(state: LicenseState) -> str:
+    expired = state.expires_at.strftime("%Y-%m-%d") if state.expires_at else "unknown"
+    return f'grace; days-left={state.grace_days_left}; expired={expired}; license="{state.license_id}"'

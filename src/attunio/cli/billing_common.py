@@ -1,0 +1,43 @@
+"""What the license, usage and instance commands share: the license registry on an open store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from attunio.cli.common import Context, fail
+from attunio.cli.serve import SERVE_HOOKS
+from attunio.config import Settings
+from attunio.crypto.trust import TrustError, load_vendor_trust, startup_warnings
+from attunio.services.license_registry import LicenseRegistry
+
+
+@contextmanager
+def registry(ctx: Context) -> Iterator[LicenseRegistry]:
+    try:
+        trust = load_vendor_trust(ctx.settings.trust.extra_vendor_keys)
+    except TrustError as exc:
+        fail(str(exc))
+    for warning in startup_warnings(trust):
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    with ctx.store() as store:
+        try:
+            yield LicenseRegistry(store, trust, ctx.clock)
+        except LookupError as exc:
+            fail(str(exc).strip("'\""))
+
+
+def _announce_trust(settings: Settings, _kwargs: dict[str, Any]) -> None:
+    """Before the port is bound: an unusable extra key stops start-up; a usable one is announced."""
+    try:
+        trust = load_vendor_trust(settings.trust.extra_vendor_keys)
+    except TrustError as exc:
+        fail(str(exc))
+    for warning in startup_warnings(trust):
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+
+
+SERVE_HOOKS.append(_announce_trust)

@@ -1,0 +1,96 @@
+"""Usage counters in the store: the sandbox quota and the live-call meter, one UTC day per row.
+
+Each counter is one UPSERT inside the caller's write transaction (BEGIN IMMEDIATE), so concurrent
+workers serialise on the database lock and no increment is lost or double-counted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+from msgspec import Struct
+
+from attunio.store import Store
+
+
+def utc_day(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+def seconds_to_next_utc_day(moment: datetime) -> int:
+    moment = moment.astimezone(UTC)
+    midnight = datetime(moment.year, moment.month, moment.day, tzinfo=UTC) + timedelta(days=1)
+    return max(1, int((midnight - moment).total_seconds() + 0.999))
+
+
+def take_sandbox(store: Store, app_id: str, day: str, quota: int) -> int | None:
+    """Count one sandbox request; its number that day, or None when the quota is already used.
+
+    The conditional UPSERT leaves the counter at the quota once reached, so refused requests do not
+    count and the counter equals the number of requests served."""
+    row = store.conn.execute(
+        "INSERT INTO sandbox_daily (app_id, day, count) VALUES (?, ?, 1)"
+        " ON CONFLICT(app_id, day) DO UPDATE SET count = count + 1 WHERE count < ?"
+        " RETURNING count",
+        (app_id, day, quota),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def sandbox_used(store: Store, app_id: str, day: str) -> int:
+    row = store.one("SELECT count FROM sandbox_daily WHERE app_id = ? AND day = ?", (app_id, day))
+    return 0 if row is None else int(row[0])
+
+
+def count_live(store: Store, app_id: str, key_id: str, endpoint: str, day: str) -> None:
+    store.conn.execute(
+        "INSERT INTO usage_daily (app_id, key_id, endpoint, day, count) VALUES (?, ?, ?, ?, 1)"
+        " ON CONFLICT(app_id, key_id, endpoint, day) DO UPDATE SET count = count + 1",
+        (app_id, key_id, endpoint, day),
+    )
+
+
+class UsageRow(Struct, frozen=True, kw_only=True):
+    app_id: str
+    key_id: str
+    endpoint: str
+    day: str
+    count: int
+
+
+class MonthUsage(Struct, frozen=True, kw_only=True):
+    month: str
+    rows: list[UsageRow]
+
+    @property
+    def total(self) -> int:
+        return sum(r.count for r in self.rows)
+
+    def by_day(self) -> dict[str, int]:
+        return _sum_by(self.rows, "day")
+
+    def by_endpoint(self) -> dict[str, int]:
+        return _sum_by(self.rows, "endpoint")
+
+    def by_app(self) -> dict[str, int]:
+        return _sum_by(self.rows, "app_id")
+
+
+def _sum_by(rows: list[UsageRow], field: str) -> dict[str, int]:
+    totals: dict[str, int] = defaultdict(int)
+    for row in rows:
+        totals[getattr(row, field)] += row.count
+    return dict(sorted(totals.items()))
+
+
+def month_usage(store: Store, month: str) -> MonthUsage:
+    rows = store.query(
+        "SELECT app_id, key_id, endpoint, day, count FROM usage_daily WHERE day >= ? AND day < ?"
+        " ORDER BY day, app_id, key_id, endpoint",
+        (f"{month}-01", f"{month}-32"),
+    )
+    return MonthUsage(
+        month=month,
+        rows=[UsageRow(app_id=r[0], key_id=r[1], endpoint=r[2], day=r[3], count=int(r[4])) for r in rows],
+    )

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from attunio.services.licensing import evaluate, evaluate_installed, install_refusal
+from billing_helpers import INSTANCE, claims
+
+EXPIRES = datetime(2027, 1, 1, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "now", "status", "reason"),
+    [
+        ({}, datetime(2026, 6, 1, tzinfo=UTC), "valid", None),
+        ({"instance_id": INSTANCE}, datetime(2026, 6, 1, tzinfo=UTC), "valid", None),
+        ({"instance_id": "inst_other"}, datetime(2026, 6, 1, tzinfo=UTC), "refused", "other_instance"),
+        ({"production_access": False}, datetime(2026, 6, 1, tzinfo=UTC), "refused", "no_production_access"),
+        ({}, datetime(2025, 12, 31, 23, 59, tzinfo=UTC), "refused", "not_yet_valid"),
+        ({}, EXPIRES - timedelta(seconds=1), "valid", None),
+        ({}, EXPIRES, "grace", None),
+        ({}, EXPIRES + 14 * DAY - timedelta(seconds=1), "grace", None),
+        ({}, EXPIRES + 14 * DAY, "refused", "expired"),
+        ({"grace_days": 0}, EXPIRES, "refused", "expired"),
+    ],
+)
+def test_states(overrides: dict[str, Any], now: datetime, status: str, reason: str | None) -> None:
+    state = evaluate(claims(**overrides), now, None, INSTANCE)
+    assert (state.status, state.reason) == (status, reason)
+    assert state.serves_live == (status != "refused")
+    assert state.message
+
+
+def test_no_license_is_refused_with_its_own_reason() -> None:
+    state = evaluate(None, datetime(2026, 6, 1, tzinfo=UTC), None, INSTANCE)
+    assert (state.status, state.reason) == ("refused", "no_license")
+    assert "attunio license install" in state.message
+
+
+@pytest.mark.parametrize(
+    ("into_grace", "left"), [(timedelta(0), 14), (DAY / 2, 14), (DAY, 13), (13.5 * DAY, 1)]
+)
+def test_grace_counts_whole_days_left(into_grace: timedelta, left: int) -> None:
+    state = evaluate(claims(), EXPIRES + into_grace, None, INSTANCE)
+    assert state.status == "grace"
+    assert state.grace_days_left == left
+    assert f"{left} more day" in state.message
+
+
+def test_setting_the_clock_back_does_not_extend_a_license() -> None:
+    high_water = EXPIRES + 20 * DAY
+    wound_back = datetime(2026, 6, 1, tzinfo=UTC)
+    state = evaluate(claims(), wound_back, high_water, INSTANCE)
+    assert (state.status, state.reason) == ("refused", "expired")
+    assert state.effective_now == high_water
+    assert state.clock_behind
+
+
+def test_setting_the_clock_back_does_not_restore_grace_days() -> None:
+    state = evaluate(claims(), EXPIRES + DAY, EXPIRES + 10 * DAY, INSTANCE)
+    assert state.grace_days_left == 4
+
+
+@pytest.mark.parametrize(
+    ("behind", "flagged"),
+    [(timedelta(0), False), (timedelta(minutes=59), False), (timedelta(hours=1, seconds=1), True)],
+)
+def test_a_clock_more_than_an_hour_behind_the_mark_is_flagged(behind: timedelta, flagged: bool) -> None:
+    mark = datetime(2026, 6, 1, tzinfo=UTC)
+    state = evaluate(claims(), mark - behind, mark, INSTANCE)
+    assert state.clock_behind is flagged
+    assert state.status == "valid"
+
+
+def test_a_clock_ahead_of_the_mark_is_used_as_is() -> None:
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    state = evaluate(claims(), now, now - DAY, INSTANCE)
+    assert state.effective_now == now
+    assert not state.clock_behind
+
+
+def test_the_best_installed_license_wins_so_renewals_can_be_installed_early() -> None:
+    current = claims(license_id="LIC-A")
+    renewal = claims(license_id="LIC-B", valid_from=EXPIRES, expires_at=EXPIRES + 365 * DAY)
+    before = evaluate_installed([renewal, current], datetime(2026, 12, 1, tzinfo=UTC), None, INSTANCE)
+    assert (before.status, before.license_id) == ("valid", "LIC-A")
+    after = evaluate_installed([current, renewal], EXPIRES + DAY, None, INSTANCE)
+    assert (after.status, after.license_id) == ("valid", "LIC-B")
+    assert evaluate_installed([], EXPIRES, None, INSTANCE).reason == "no_license"
+
+
+def test_install_refuses_only_licenses_that_can_never_serve_here() -> None:
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    assert install_refusal(claims(), now, None, INSTANCE) is None
+    assert install_refusal(claims(valid_from=EXPIRES, expires_at=EXPIRES + DAY), now, None, INSTANCE) is None
+    assert install_refusal(claims(production_access=False), now, None, INSTANCE) is None
+    assert "another instance" in (install_refusal(claims(instance_id="inst_x"), now, None, INSTANCE) or "")
+    assert "expired" in (install_refusal(claims(), EXPIRES + 15 * DAY, None, INSTANCE) or "")
+    assert install_refusal(claims(), now, EXPIRES + 15 * DAY, INSTANCE) is not None
