@@ -13,7 +13,7 @@ from attunio.crypto.envelope import (
     sign_envelope,
     verify_envelope,
 )
-from billing_helpers import trusted
+from tests.billing_helpers import trusted
 
 VENDOR = Ed25519PrivateKey.generate()
 TRUST = trusted(VENDOR)

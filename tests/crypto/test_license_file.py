@@ -14,7 +14,7 @@ from attunio.crypto.license_file import (
     read_license,
     sign_license,
 )
-from billing_helpers import claims, license_bytes, trusted
+from tests.billing_helpers import claims, license_bytes, trusted
 
 VENDOR = Ed25519PrivateKey.generate()
 TRUST = trusted(VENDOR)

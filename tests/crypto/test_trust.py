@@ -49,6 +49,6 @@ def test_an_unusable_extra_key_stops_start_up(tmp_path: Path, content: bytes | N
 
 def test_no_private_key_is_committed() -> None:
     found = subprocess.run(
-        ["git", "grep", "-l", "PRIVATE KEY-----"], cwd=REPO, capture_output=True, text=True, check=False
+        ["git", "grep", "-l", "PRIVATE KEY" + "-----"], cwd=REPO, capture_output=True, text=True, check=False
     )
     assert found.stdout.strip() == ""

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from attunio.services.licensing import evaluate, evaluate_installed, install_refusal
-from billing_helpers import INSTANCE, claims
+from tests.billing_helpers import INSTANCE, claims
 
 EXPIRES = datetime(2027, 1, 1, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -6,9 +6,8 @@ from typing import Any
 
 import click
 
-from attunio.cli.common import Context, actor, pass_ctx
+from attunio.cli.common import Context, pass_ctx
 from attunio.cli.init import INIT_HOOKS
-from attunio.clock import SystemClock
 from attunio.config import Settings
 from attunio.crypto.ed25519 import key_id, public_pem
 from attunio.services.instance import instance_id
@@ -26,7 +25,7 @@ def instance() -> None:
 def show(ctx: Context) -> None:
     """Print the instance id and the public half of the instance signing key."""
     with ctx.store() as store:
-        ensure_signing_key(store, ctx.clock, actor=actor())  # stores made before the key existed
+        ensure_signing_key(store)  # stores made before the key existed
         key = public_key(store)
         click.echo(f"instance id   {instance_id(store)}")
         click.echo(f"signing key   {key_id(key)} (Ed25519; give the vendor the public key below)")
@@ -34,7 +33,7 @@ def show(ctx: Context) -> None:
 
 
 def _init_signing_key(settings: Settings, store: Store, *_: Any) -> None:
-    created = ensure_signing_key(store, SystemClock(), actor=actor())
+    created = ensure_signing_key(store)
     click.echo(f"signing key {key_id(public_key(store))} ({'created' if created else 'exists, kept'})")
 
 

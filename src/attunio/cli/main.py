@@ -12,8 +12,11 @@ from attunio.cli.apps import apps
 from attunio.cli.audit import audit
 from attunio.cli.common import Context, config_option
 from attunio.cli.init import init
+from attunio.cli.instance import instance
 from attunio.cli.keys import keys
+from attunio.cli.license import license_group
 from attunio.cli.serve import serve
+from attunio.cli.usage import usage
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -29,7 +32,7 @@ def cli(click_ctx: click.Context, config: Path | None) -> None:
     click_ctx.obj = Context(config)
 
 
-for command in (init, serve, apps, keys, admins, audit):
+for command in (init, serve, apps, keys, admins, audit, license_group, usage, instance):
     cli.add_command(command)
 
 

@@ -6,31 +6,22 @@ public half ever leaves the appliance (`attunio instance show`), for the vendor 
 
 from __future__ import annotations
 
-from attunio.clock import Clock
-from attunio.crypto.ed25519 import Ed25519PrivateKey, Ed25519PublicKey, key_id, load_private_key, private_pem
-from attunio.services import audit
+from attunio.crypto.ed25519 import Ed25519PrivateKey, Ed25519PublicKey, load_private_key, private_pem
 from attunio.services.instance import get_setting, put_setting
 from attunio.store import Store
 
 SIGNING_KEY = "instance_signing_key"
 
 
-def ensure_signing_key(store: Store, clock: Clock, *, actor: str) -> bool:
-    """Create the key once; True when it was created now."""
+def ensure_signing_key(store: Store) -> bool:
+    """Create the key once; True when it was created now. Like the instance id it is part of the
+    instance's identity, made by `init`, so it is not an audited admin action."""
     with store.write():
         if get_setting(store, SIGNING_KEY) is not None:
             return False
         key = Ed25519PrivateKey.generate()
         # The store is encrypted at rest with the store key, so the PEM needs no second passphrase.
         put_setting(store, SIGNING_KEY, private_pem(key).decode("ascii"))
-        audit.record(
-            store,
-            clock,
-            actor=actor,
-            action="instance.signing_key.create",
-            object_type="instance",
-            object_id=key_id(key.public_key()),
-        )
         return True
 
 
