@@ -1,0 +1,169 @@
+"""Relapse and outcome scores for many requests at once, under any parameter set (numpy).
+
+Scoring an evaluation set under two parameter sets splits into a part that does not depend on the
+parameters (grouping assessments into series, fractions, rises: `*_features`, one pass in Python)
+and a part that does (`*_scores`, array arithmetic). The array code performs the same IEEE
+operations in the same order as `relapse.analyze` and `outcome.analyze`, and rounds half away from
+zero on the exact binary value exactly as `common.round_half_up` does, so its scores and levels are
+equal, not merely close, to the per-request engine's (tests/calibration/test_vector.py proves it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import msgspec
+import numpy as np
+import numpy.typing as npt
+
+from attunio.engines.outcome import OutcomeParams, OutcomeRequest
+from attunio.engines.relapse import RelapseParams, RelapseRequest
+from attunio.engines.scales import fraction, group, most_covered
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+NAN = math.nan
+
+RELAPSE_LEVELS = ("low", "moderate", "elevated", "high")
+OUTCOME_DIRECTIONS = ("worsening", "stable", "improving")
+
+
+def round_half_away(values: Floats) -> Ints:
+    """`round_int` for arrays. Deciding on the float's exact value is what `Decimal(repr(x))` does:
+    the shortest repr of a float lies on the same side of a .5 boundary as the float itself."""
+    magnitude = np.abs(values)
+    whole = np.floor(magnitude)
+    rounded = whole + (magnitude - whole >= 0.5)
+    result: Ints = np.copysign(rounded, values).astype(np.int64)
+    return result
+
+
+def _clamp(values: Floats, low: float, high: float) -> Floats:
+    return np.minimum(high, np.maximum(low, values))
+
+
+def _optional(values: Sequence[float | int | None]) -> Floats:
+    return np.array([NAN if v is None else float(v) for v in values], dtype=np.float64)
+
+
+# -- relapse ----------------------------------------------------------------------------------
+
+
+class RelapseFeatures(msgspec.Struct, frozen=True, kw_only=True):
+    latest: Floats  # (n, k) latest administration as a share of its scale, NaN where no series
+    rise: Floats  # (n, k) rise between the two latest administrations, 0.0 with one administration
+    sleep: Floats
+    dmse: Floats
+    med_days: Floats
+    med_active: npt.NDArray[np.bool_]
+    visit_days: Floats
+
+
+def relapse_features(requests: Sequence[RelapseRequest]) -> RelapseFeatures:
+    series = [group(r.assessments) for r in requests]
+    width = max((len(s) for s in series), default=0) or 1
+    latest = np.full((len(requests), width), NAN)
+    rise = np.zeros((len(requests), width))
+    for row, items in enumerate(series):
+        for col, one in enumerate(items):
+            latest[row, col] = fraction(one.latest)
+            if len(one.points) >= 2:
+                rise[row, col] = fraction(one.points[-1]) - fraction(one.points[-2])
+    return RelapseFeatures(
+        latest=latest,
+        rise=rise,
+        sleep=_optional([r.avgSleepHours for r in requests]),
+        dmse=_optional([r.dmseLatencyPctChange for r in requests]),
+        med_days=_optional([r.daysSinceMedChange for r in requests]),
+        med_active=np.array([r.hasActiveMedication for r in requests], dtype=np.bool_),
+        visit_days=_optional([r.daysSinceLastVisit for r in requests]),
+    )
+
+
+def relapse_scores(f: RelapseFeatures, p: RelapseParams) -> tuple[Ints, Ints]:
+    """(score 0–100, level index into RELAPSE_LEVELS) per request."""
+    with np.errstate(invalid="ignore"):
+        velocity = _clamp(f.rise / p.velocity_full_rise, 0.0, 1.0)
+        per_series = p.symptoms_level_points * f.latest + p.symptoms_velocity_points * velocity
+        # The instrument signalling the most risk speaks for the factor (`relapse._symptoms`).
+        per_series = np.where(np.isnan(f.latest), -np.inf, per_series)
+        symptoms = per_series.max(axis=1)
+        symptoms = np.where(np.isneginf(symptoms), 0.0, symptoms)
+
+        hours = f.sleep
+        steps = (
+            (hours < p.sleep_suboptimal_h).astype(np.float64)
+            + (hours < p.sleep_short_h)
+            + (hours < p.sleep_very_short_h)
+        )
+        steps = np.where((steps == 0) & (hours > p.sleep_long_h), 1.0, steps)
+        sleep = np.where(np.isnan(hours), 0.0, p.sleep_points * steps / 3)
+
+        dmse = np.where(np.isnan(f.dmse), 0.0, p.dmse_points * _clamp(f.dmse / p.dmse_full_pct, 0.0, 1.0))
+
+        share = np.maximum(0.0, 1.0 - f.med_days / p.medication_window_days)
+        medication = np.where(np.isnan(f.med_days), 0.0, p.medication_points * share)
+
+        span = p.cadence_full_days - p.cadence_grace_days
+        cadence_share = _clamp((f.visit_days - p.cadence_grace_days) / span, 0.0, 1.0)
+        cadence = np.where(np.isnan(f.visit_days), 0.0, p.cadence_points * cadence_share)
+
+    total = (((symptoms + sleep) + dmse) + medication) + cadence
+    score = round_half_away(_clamp(total, 0.0, 100.0))
+    level = np.zeros(score.shape, dtype=np.int64)
+    for index, edge in enumerate((p.moderate_from, p.elevated_from, p.high_from), start=1):
+        level = np.where(score >= edge, index, level)
+    return score, level
+
+
+# -- outcome ----------------------------------------------------------------------------------
+
+
+class OutcomeFeatures(msgspec.Struct, frozen=True, kw_only=True):
+    reduction: Floats  # relative symptom reduction of the most covered series, NaN if none
+    dmse: Floats
+    medications: Floats
+    biomarkers: Floats
+    sleep: Floats
+
+
+def _reduction(request: OutcomeRequest) -> float | None:
+    chosen = most_covered([s for s in group(request.assessments) if len(s.points) >= 2])
+    if chosen is None:
+        return None
+    first, last = chosen.first.score, chosen.latest.score
+    return (first - last) / first if first > 0 else (0.0 if last == 0 else -1.0)
+
+
+def outcome_features(requests: Sequence[OutcomeRequest]) -> OutcomeFeatures:
+    return OutcomeFeatures(
+        reduction=_optional([_reduction(r) for r in requests]),
+        dmse=_optional([r.dmseLatencyPctChange for r in requests]),
+        medications=np.array([r.activeMedications for r in requests], dtype=np.float64),
+        biomarkers=np.array([r.biomarkerWatchCount for r in requests], dtype=np.float64),
+        sleep=_optional([r.avgSleepHours for r in requests]),
+    )
+
+
+def outcome_scores(f: OutcomeFeatures, p: OutcomeParams) -> tuple[Ints, Ints]:
+    """(composite −100…100, direction index into OUTCOME_DIRECTIONS) per request."""
+    with np.errstate(invalid="ignore"):
+        symptoms = np.where(np.isnan(f.reduction), 0.0, p.symptoms_weight * _clamp(f.reduction, -1.0, 1.0))
+        dmse = np.where(np.isnan(f.dmse), 0.0, p.dmse_weight * _clamp(-f.dmse / p.dmse_full_pct, -1.0, 1.0))
+        engaged = (f.medications > 0) & (f.medications < p.polypharmacy_count)
+        medication = np.where(engaged, float(p.medication_on_treatment), 0.0)
+        biomarker = np.where(f.biomarkers > 0, -np.minimum(p.biomarker_max, p.biomarker_per_item * f.biomarkers),
+                             0.0)
+        hours = f.sleep
+        below = np.maximum(-1.0, 1.0 - 2.0 * (p.sleep_healthy_low_h - hours) / p.sleep_span_h)
+        above = np.maximum(-1.0, 1.0 - 2.0 * (hours - p.sleep_healthy_high_h) / p.sleep_span_h)
+        score01 = np.where(hours < p.sleep_healthy_low_h, below, np.where(hours > p.sleep_healthy_high_h, above, 1.0))
+        sleep = np.where(np.isnan(hours), 0.0, p.sleep_weight * score01)
+
+    total = ((((0.0 + symptoms) + dmse) + medication) + biomarker) + sleep
+    score = round_half_away(_clamp(total, -100.0, 100.0))
+    direction = np.ones(score.shape, dtype=np.int64)
+    direction = np.where(score >= p.direction_threshold, 2, direction)
+    direction = np.where((score < p.direction_threshold) & (score <= -p.direction_threshold), 0, direction)
+    return score, direction

@@ -1,0 +1,68 @@
+"""The vectorised relapse and outcome scores equal the per-request engine's, case by case."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+import numpy as np
+import pytest
+from tests.calibration.helpers import RELAPSE_V1, RELAPSE_V2, default_params, evaluation_lines
+
+from attunio.engines import ENGINES
+from attunio.engines.common import round_int
+from attunio.engines.vector import round_half_away
+from attunio.services.compare import features_of, load_dataset, score_each, score_vectorised
+from attunio.services.models import default_pair
+
+NOW = datetime(2026, 5, 15, tzinfo=UTC)
+
+OUTCOME_V1 = {**default_params("outcome_score"), "symptoms_weight": 75, "dmse_weight": 15.5, "sleep_weight": 12,
+              "sleep_span_h": 1.5, "biomarker_per_item": 7, "biomarker_max": 20, "direction_threshold": 7,
+              "polypharmacy_count": 4}
+OUTCOME_V2 = {**default_params("outcome_score"), "symptoms_weight": 100, "dmse_weight": 0, "dmse_full_pct": 33.3,
+              "sleep_healthy_low_h": 6.5, "sleep_healthy_high_h": 8.5, "direction_threshold": 25}
+
+
+@pytest.mark.parametrize(
+    "values",
+    [0.0, -0.0, 0.5, 1.5, 2.5, -2.5, -0.5, 24.499999999999996, 24.5, 0.49999999999999994, 99.99999999999999,
+     -99.5, 33.35, 0.1 + 0.2, 12.45, -12.45],
+)
+def test_array_rounding_matches_the_engines_decimal_rounding(values: float) -> None:
+    assert int(round_half_away(np.array([values]))[0]) == round_int(values)
+
+
+def test_array_rounding_on_many_random_values() -> None:
+    rng = np.random.default_rng(3)
+    values = np.concatenate([rng.uniform(-100, 100, 20000), np.round(rng.uniform(-100, 100, 5000) * 2) / 2,
+                             np.round(rng.uniform(-100, 100, 5000), 1)])
+    assert round_half_away(values).tolist() == [round_int(float(v)) for v in values]
+
+
+@pytest.mark.parametrize(
+    ("engine", "params"),
+    [
+        ("relapse_risk", default_params("relapse_risk")),
+        ("relapse_risk", RELAPSE_V1),
+        ("relapse_risk", RELAPSE_V2),
+        ("outcome_score", default_params("outcome_score")),
+        ("outcome_score", OUTCOME_V1),
+        ("outcome_score", OUTCOME_V2),
+    ],
+    ids=["relapse-default", "relapse-v1", "relapse-v2", "outcome-default", "outcome-v1", "outcome-v2"],
+)
+def test_vectorised_scores_and_levels_equal_the_engine(engine: str, params: dict[str, Any]) -> None:
+    spec = ENGINES[engine]
+    data = load_dataset(evaluation_lines(engine, 4000, seed=11), spec)
+    assert len(data.requests) > 3500
+    typed = msgspec.convert(params, spec.params_type)
+    model = default_pair(engine)[0]
+    expected_scores, expected_levels = score_each(spec, data.requests, (model, typed), NOW)
+    scores, levels = score_vectorised(spec, features_of(spec, data.requests), typed)
+    assert expected_scores is not None
+    assert scores.tolist() == expected_scores.tolist()
+    assert levels.tolist() == expected_levels.tolist()
+    # The set must exercise the whole range, or equality proves little.
+    assert len(set(levels.tolist())) == len(set(expected_levels.tolist())) >= 3
