@@ -150,6 +150,9 @@ def read_bundle(
         payload_bytes = verify_envelope(data, CALIBRATION_PAYLOAD_TYPE, trusted_keys)
     except EnvelopeError as exc:
         raise BundleRefused(exc.reason, exc.message) from None
+    except UnicodeDecodeError:
+        # msgspec reports invalid UTF-8 inside an object key this way, not as a DecodeError.
+        raise BundleRefused("malformed", "not a signed envelope: the file is not valid UTF-8 JSON") from None
     signer = next(s.keyid for s in parse_envelope(data).signatures if s.keyid in trusted_keys)
     try:
         payload = _payload_decoder.decode(payload_bytes)
