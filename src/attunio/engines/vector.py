@@ -60,6 +60,14 @@ class RelapseFeatures(msgspec.Struct, frozen=True, kw_only=True):
     visit_days: Floats
 
 
+def relapse_has_evidence(r: RelapseRequest) -> bool:
+    """`relapse.missing_evidence(r) is None`, without building the answer's wording."""
+    return bool(r.assessments) or r.hasActiveMedication or any(
+        value is not None
+        for value in (r.avgSleepHours, r.dmseLatencyPctChange, r.daysSinceMedChange, r.daysSinceLastVisit)
+    )
+
+
 def relapse_features(requests: Sequence[RelapseRequest]) -> RelapseFeatures:
     series = [group(r.assessments) for r in requests]
     width = max((len(s) for s in series), default=0) or 1
@@ -134,6 +142,14 @@ def _reduction(request: OutcomeRequest) -> float | None:
         return None
     first, last = chosen.first.score, chosen.latest.score
     return (first - last) / first if first > 0 else (0.0 if last == 0 else -1.0)
+
+
+def outcome_has_evidence(r: OutcomeRequest) -> bool:
+    """`outcome.missing_evidence(r) is None`: some instrument given twice, or another source."""
+    repeated = len({a.instrumentId for a in r.assessments}) < len(r.assessments)
+    return repeated or r.activeMedications > 0 or r.biomarkerWatchCount > 0 or any(
+        value is not None for value in (r.dmseLatencyPctChange, r.avgSleepHours)
+    )
 
 
 def outcome_features(requests: Sequence[OutcomeRequest]) -> OutcomeFeatures:

@@ -25,7 +25,7 @@ import numpy.typing as npt
 from attunio.engines import ENGINES, EngineSpec, ParamsBase
 from attunio.engines import vector as vec
 from attunio.engines.common import TONE_ORDER, ModelRef
-from attunio.validation import RequestInvalid, decode_request
+from attunio.validation import RequestInvalid, decode_request, decoder_for
 
 Ints = npt.NDArray[np.int64]
 Progress = Callable[[int], None]
@@ -110,12 +110,37 @@ def load_dataset(lines: Iterable[bytes], spec: EngineSpec, progress: Progress | 
                 continue
             body, outcome = bytes(wrapped.request), wrapped.outcome
         try:
-            data.requests.append(decode_request(body, spec))
+            data.requests.append(_fast_decode(body, spec) if spec.key in VECTORISED else decode_request(body, spec))
         except RequestInvalid as exc:
             data.invalid.append((number, exc.message))
             continue
         data.outcomes.append(outcome)
     return data
+
+
+_HAS_EVIDENCE: dict[str, Callable[[Any], bool]] = {
+    "relapse_risk": vec.relapse_has_evidence,
+    "outcome_score": vec.outcome_has_evidence,
+}
+
+
+def _fast_decode(body: bytes, spec: EngineSpec) -> Any:
+    """What `decode_request` accepts, at a fraction of its cost on large sets: the same strict
+    decoder, the assessments' declared NOT_ABOVE rules and the evidence check without the answer's
+    wording. A refused body goes through `decode_request` for its exact message. (Equivalence is
+    tested on a set full of invalid lines.)"""
+    try:
+        request = decoder_for(spec.request_type).decode(body)
+    except msgspec.DecodeError:
+        return decode_request(body, spec)
+    rules_hold = all(
+        getattr(item, field) <= getattr(item, limit)
+        for item in request.assessments
+        for field, limit, _ in type(item).NOT_ABOVE
+    )
+    if not rules_hold or not _HAS_EVIDENCE[spec.key](request):
+        return decode_request(body, spec)
+    return request
 
 
 def read_lines(path: Path) -> Iterable[bytes]:
