@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.calibration.helpers import Vendor, make_vendor
 
 from attunio.clock import SystemClock
 from attunio.services.admins import AdminService
 from attunio.services.calibration import Calibration
 from attunio.store import Store
-from tests.calibration.helpers import Vendor, make_vendor
 
 MAX_BUNDLE_BYTES = 64 * 1024
 

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from tests.calibration.conftest import MAX_BUNDLE_BYTES
+from tests.calibration.helpers import RELAPSE_V1, Vendor, default_params, make_vendor, payload, sign
 
 from attunio.clock import iso_ms
 from attunio.engines import ENGINES, describe_params
@@ -17,8 +19,6 @@ from attunio.services.bundles import BundleRefused
 from attunio.services.calibration import Calibration
 from attunio.services.clock_mark import advance_mark
 from attunio.store import Store
-from tests.calibration.conftest import MAX_BUNDLE_BYTES
-from tests.calibration.helpers import RELAPSE_V1, Vendor, default_params, make_vendor, payload, sign
 
 
 def footprint(store: Store) -> tuple[Any, ...]:

@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 import numpy as np
 import pytest
+from tests.calibration.helpers import RELAPSE_V1, default_params, evaluation_lines
 
 from attunio.engines import ENGINES
 from attunio.engines.common import ModelRef
@@ -23,7 +24,6 @@ from attunio.services.compare import (
 )
 from attunio.services.models import default_pair
 from attunio.validation import RequestInvalid, decode_request
-from tests.calibration.helpers import RELAPSE_V1, default_params, evaluation_lines
 
 NOW = datetime(2026, 5, 15, tzinfo=UTC)
 LARGE = 100_000

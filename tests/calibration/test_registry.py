@@ -9,6 +9,8 @@ from typing import Any
 import msgspec
 import pytest
 from litestar.testing import TestClient
+from tests.calibration.helpers import RELAPSE_V1, RELAPSE_V2, Vendor, payload, sign
+from tests.conftest import Keys
 
 from attunio.clock import SystemClock
 from attunio.config import Settings
@@ -19,8 +21,6 @@ from attunio.services.admins import AdminService
 from attunio.services.calibration import Calibration
 from attunio.services.models import ModelRegistry
 from attunio.store import Store
-from tests.calibration.helpers import RELAPSE_V1, RELAPSE_V2, Vendor, payload, sign
-from tests.conftest import Keys
 
 REASON = "Concordance improved on the Q2 evaluation set; reviewed the level changes."
 
