@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import msgspec
 import pytest
-
-from attunio.engines import ENGINES
 from tests.calibration.helpers import RELAPSE_V1, RELAPSE_V2, make_vendor, payload, sign
 from tests.conftest import Served
+
+from attunio.engines import ENGINES
 
 pytestmark = pytest.mark.e2e
 SPEC = ENGINES["relapse_risk"]
