@@ -316,3 +316,14 @@ def test_slow_path_agrees_with_msgspec(data: st.DataObject) -> None:
             assert exc.message == spec.invalid_message
     else:
         assert fast_ok
+
+
+def test_numbers_python_cannot_hold_are_still_reported() -> None:
+    assert _issues("dmse_signals", b'{"responseLatencySeconds": 1e400}') == [
+        Issue("responseLatencySeconds", "Number out of range")
+    ]
+
+
+def test_null_for_an_optional_field_means_not_sent() -> None:
+    request = decode_request(b'{"responseLatencySeconds": 1, "sessionRef": null}', ENGINES["dmse_signals"])
+    assert request.sessionRef is None

@@ -55,10 +55,8 @@ def decode_request(body: bytes, spec: EngineSpec) -> Any:
         raise RequestInvalid(spec.invalid_message, _slow_issues(body, spec.request_type, exc)) from None
     except msgspec.DecodeError as exc:
         raise RequestInvalid(f"Request body is not valid JSON: {exc}", []) from None
-    if _has_rules[spec.request_type]:
-        issues = list(_typed_rule_issues(request, ""))
-        if issues:
-            raise RequestInvalid(spec.invalid_message, issues)
+    if _has_rules[spec.request_type] and _breaks_rules(request):
+        raise RequestInvalid(spec.invalid_message, list(_typed_rule_issues(request, "")))
     if spec.missing_evidence is not None and (needed := spec.missing_evidence(request)):
         raise RequestInvalid(needed, [Issue("", needed)])
     return request
@@ -68,7 +66,11 @@ def decode_request(body: bytes, spec: EngineSpec) -> Any:
 
 
 def _slow_issues(body: bytes, request_type: type, exc: msgspec.ValidationError) -> list[Issue]:
-    raw = msgspec.json.decode(body)
+    try:
+        raw = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        # Valid JSON syntax that Python cannot hold (e.g. 1e400): msgspec's account is the best one.
+        return [_from_msgspec(str(exc))]
     issues = list(_walk(raw, mi.type_info(request_type), ""))
     # The walk mirrors msgspec's rules; should it ever miss one, msgspec's own words still reach
     # the client rather than an empty list.
@@ -238,20 +240,39 @@ def _walk_struct(raw: dict[str, object], kind: mi.StructType, path: str) -> Iter
 
 
 def _needs_rules(kind: mi.Type, seen: set[type] | None = None) -> bool:
+    """Whether a type can hold a Struct with `NOT_ABOVE` rules; records, per Struct class, the
+    fields worth descending into so the fast path visits nothing else."""
     seen = set() if seen is None else seen
     if isinstance(kind, mi.Metadata):
         return _needs_rules(kind.type, seen)
     if isinstance(kind, mi.UnionType):
-        return any(_needs_rules(t, seen) for t in kind.types)
+        # A list, not a generator: every member must be visited to record its rule fields.
+        return any([_needs_rules(t, seen) for t in kind.types])  # noqa: C419
     if isinstance(kind, mi.ListType):
         return _needs_rules(kind.item_type, seen)
     if isinstance(kind, mi.StructType):
         if kind.cls in seen:
-            return False
+            return kind.cls in _rule_fields
         seen.add(kind.cls)
-        return bool(getattr(kind.cls, "NOT_ABOVE", ())) or any(
-            _needs_rules(f.type, seen) for f in kind.fields
-        )
+        fields = tuple(f.name for f in kind.fields if _needs_rules(f.type, seen))
+        if getattr(kind.cls, "NOT_ABOVE", ()) or fields:
+            _rule_fields[kind.cls] = fields
+            return True
+    return False
+
+
+_rule_fields: dict[type, tuple[str, ...]] = {}
+
+
+def _breaks_rules(value: object) -> bool:
+    """Fast check without building paths; most requests pass and never need them."""
+    if isinstance(value, list):
+        return any(_breaks_rules(item) for item in value)
+    if isinstance(value, msgspec.Struct):
+        for field_name, limit_name, _ in getattr(value, "NOT_ABOVE", ()):
+            if getattr(value, field_name) > getattr(value, limit_name):
+                return True
+        return any(_breaks_rules(getattr(value, name)) for name in _rule_fields.get(type(value), ()))
     return False
 
 
@@ -263,8 +284,6 @@ def _typed_rule_issues(value: object, path: str) -> Iterator[Issue]:
         for field_name, limit_name, message in getattr(value, "NOT_ABOVE", ()):
             if getattr(value, field_name) > getattr(value, limit_name):
                 yield Issue(_join(path, field_name), message)
-        for name in value.__struct_fields__:
-            child = getattr(value, name)
-            if isinstance(child, list | msgspec.Struct):
-                # Request Structs use their JSON names as field names (no renames).
-                yield from _typed_rule_issues(child, _join(path, name))
+        for name in _rule_fields.get(type(value), ()):
+            # Request Structs use their JSON names as field names (no renames).
+            yield from _typed_rule_issues(getattr(value, name), _join(path, name))

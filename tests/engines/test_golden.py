@@ -5,7 +5,9 @@ Expected files change only through `python scripts/engine_golden.py --write`, ne
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from engine_harness import answer, expected_path, golden_cases
@@ -39,3 +41,57 @@ def test_no_orphan_expected_files() -> None:
     for engine_dir in (Path(__file__).parent / "golden").iterdir():
         for expected in engine_dir.glob("*.expected.json"):
             assert expected in requests, f"{expected} has no request file"
+
+
+def _answers(engine: str) -> list[dict[str, Any]]:
+    out = []
+    for e, request in CASES:
+        if e == engine and expected_path(request).exists():
+            body = json.loads(expected_path(request).read_bytes())
+            if body["ok"]:
+                out.append(body["data"])
+    return out
+
+
+def _collect(engine: str, pick: Any) -> set[str]:
+    return {value for data in _answers(engine) for value in pick(data)}
+
+
+@pytest.mark.parametrize(
+    ("engine", "pick", "needed"),
+    [
+        (
+            "dmse_signals",
+            lambda d: [s.get("interpretation") for s in d["signals"] if s["present"]],
+            {"within_normal_limits", "borderline", "clinical_attention"},
+        ),
+        (
+            "dmse_signals",
+            lambda d: [s["trendDir"] for s in d["signals"] if "trendDir" in s],
+            {"up", "down", "stable"},
+        ),
+        ("dmse_signals", lambda d: [d["overallConfidence"]], {"low", "moderate", "high"}),
+        (
+            "medication_response",
+            lambda d: [s["tone"] for s in d["signals"]],
+            {"positive", "neutral", "watch", "elevated"},
+        ),
+        (
+            "medication_response",
+            lambda d: [s["confidence"] for s in d["signals"]],
+            {"low", "moderate", "high"},
+        ),
+        (
+            "biomarker_interpretation",
+            lambda d: [s["tone"] for s in d["signals"]],
+            {"watch", "elevated", "critical"},
+        ),
+        ("outcome_score", lambda d: [d["direction"]], {"improving", "stable", "worsening"}),
+        ("outcome_score", lambda d: [d["confidence"]], {"low", "moderate", "high"}),
+        ("relapse_risk", lambda d: [d["level"]], {"low", "moderate", "elevated", "high"}),
+        ("relapse_risk", lambda d: [d["trend"]], {"rising", "falling", "stable", "unknown"}),
+        ("relapse_risk", lambda d: [f["tone"] for f in d["factors"]], {"neutral", "watch", "elevated"}),
+    ],
+)
+def test_golden_cases_cover_every_band_and_tone(engine: str, pick: Any, needed: set[str]) -> None:
+    assert needed <= _collect(engine, pick)

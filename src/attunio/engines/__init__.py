@@ -14,7 +14,7 @@ import msgspec
 
 from attunio.engines import biomarker, dmse, medication, outcome, relapse
 from attunio.engines.common import ModelRef, default_model
-from attunio.engines.params import CapViolation, ParamsBase, check_caps, describe_params
+from attunio.engines.params import CapViolation, ParamsBase, check_caps, describe_params, params_from_dict
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,4 +107,5 @@ __all__ = [
     "check_caps",
     "default_model",
     "describe_params",
+    "params_from_dict",
 ]

@@ -186,7 +186,8 @@ def _severe(relevance: Relevance, reading: Biomarker, params: BiomarkerParams) -
 def _measured(reading: Biomarker) -> str:
     if reading.value is None or reading.value == "":
         return "no value reported"
-    shown = fmt(reading.value) if isinstance(reading.value, float | int) else reading.value
+    # Lab values can carry more decimals than scores do (TSH 0.005); keep up to four.
+    shown = fmt(reading.value, 4) if isinstance(reading.value, float | int) else reading.value
     return f"{shown} {reading.unit}" if reading.unit else shown
 
 

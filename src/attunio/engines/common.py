@@ -95,7 +95,7 @@ def num(value: float, digits: int = 2) -> float | int:
 
 def echo(value: float) -> float | int:
     """An input number as given, with whole values written without a fraction."""
-    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
 
 
 def fmt(value: float, digits: int = 2) -> str:

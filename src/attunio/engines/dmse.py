@@ -6,12 +6,12 @@ defaults; when the caller sends `history` each value is also set against the pat
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
-import numpy as np
 
 from attunio.engines.common import (
     CONFIDENCE_ORDER,
@@ -298,19 +298,24 @@ def missing_evidence(request: DmseRequest) -> str | None:
     return None
 
 
+def mean_sd(values: list[float]) -> tuple[float, float | None]:
+    """Mean and sample SD (n - 1; None for a single value). Plain `fsum` beats array set-up for the
+    few hundred values a history holds, and stays exact to the last bit of the sum."""
+    mean = math.fsum(values) / len(values)
+    if len(values) < 2:
+        return mean, None
+    return mean, math.sqrt(math.fsum((x - mean) ** 2 for x in values) / (len(values) - 1))
+
+
 def baseline_of(values: list[float]) -> Baseline:
-    data = np.asarray(values, dtype=np.float64)
-    sd = float(np.std(data, ddof=1)) if data.size >= 2 else None
-    return Baseline(
-        mean=num(float(np.mean(data)), 3), sd=None if sd is None else num(sd, 3), n=int(data.size)
-    )
+    mean, sd = mean_sd(values)
+    return Baseline(mean=num(mean, 3), sd=None if sd is None else num(sd, 3), n=len(values))
 
 
 def trend_of(value: float, values: list[float], p: DmseParams) -> TrendDir:
     """Direction of the current value against the patient's own prior values."""
-    data = np.asarray(values, dtype=np.float64)
-    mean = float(np.mean(data))
-    sd = float(np.std(data, ddof=1)) if data.size >= 2 else 0.0
+    mean, spread = mean_sd(values)
+    sd = spread or 0.0
     threshold = max(p.trend_sd_multiple * sd, p.trend_min_relative * abs(mean))
     delta = value - mean
     if threshold == 0.0:

@@ -104,6 +104,17 @@ class MedicationParams(ParamsBase, frozen=True):
             "%",
         ),
     ] = 10
+    administrations_for_high: Annotated[
+        int,
+        capped(
+            1,
+            4,
+            "Administrations since the start needed for high confidence once the trial is adequate; "
+            "a single post-start score may be a fluctuation.",
+            "Design choice (a replicated measurement).",
+            "administrations",
+        ),
+    ] = 2
 
     ORDERED = (("partial_reduction", "response_reduction"),)
 
@@ -162,7 +173,9 @@ def _compare(rx: Prescription, start: datetime, series: Series, p: MedicationPar
     pct = round_int(abs(reduction) * 100)
     elapsed = _days(after.createdAt, start)
     early = elapsed < p.adequate_trial_days
-    confidence: Confidence = "low" if early else ("high" if len(after_all) >= 2 else "moderate")
+    confidence: Confidence = (
+        "low" if early else ("high" if len(after_all) >= p.administrations_for_high else "moderate")
+    )
     direction = 0
     if reduction >= p.partial_reduction:
         direction = 1

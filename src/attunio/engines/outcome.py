@@ -152,10 +152,22 @@ class OutcomeParams(ParamsBase, frozen=True):
             "fraction",
         ),
     ] = 0.75
+    agreement_moderate: Annotated[
+        float,
+        capped(
+            0.3,
+            0.75,
+            "Share of non-zero contributions that must agree in sign with the composite for moderate "
+            "confidence.",
+            "Design choice: at least half the evidence points the same way.",
+            "fraction",
+        ),
+    ] = 0.5
 
     ORDERED = (
         ("sleep_healthy_low_h", "sleep_healthy_high_h"),
         ("confidence_sources_moderate", "confidence_sources_high"),
+        ("agreement_moderate", "agreement_high"),
     )
 
 
@@ -315,7 +327,7 @@ def _confidence(parts: list[_Part], total: float, p: OutcomeParams) -> Confidenc
     agreement = 1.0 if not moved else sum((x > 0) == (total > 0) and total != 0 for x in moved) / len(moved)
     if sources >= p.confidence_sources_high and agreement >= p.agreement_high:
         return "high"
-    if sources >= p.confidence_sources_moderate and agreement >= 0.5:
+    if sources >= p.confidence_sources_moderate and agreement >= p.agreement_moderate:
         return "moderate"
     return "low"
 

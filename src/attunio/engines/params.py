@@ -67,9 +67,9 @@ def describe_params(params_type: type[ParamsBase]) -> list[ParamDoc]:
         docs.append(
             ParamDoc(
                 name=field.name,
-                default=float(field.default),
-                low=float(meta.ge),
-                high=float(meta.le),
+                default=field.default,
+                low=meta.ge,
+                high=meta.le,
                 rationale=meta.description or "",
                 source=str(extra.get("source", "")),
                 unit=str(extra.get("unit", "")),

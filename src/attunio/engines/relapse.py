@@ -128,7 +128,8 @@ def _symptoms(request: RelapseRequest, p: RelapseParams) -> tuple[_Part, Series 
     if not series:
         return _Part("symptoms", label, 0.0, top, False, "No symptom-scale administrations supplied."), None
     # Conservative: the instrument that signals the most risk speaks for the factor.
-    chosen = max(series, key=lambda s: (_series_points(s, p), len(s.points)))
+    # Ties go to the longer series, then the alphabetically first id, never to request order.
+    chosen = min(series, key=lambda s: (-_series_points(s, p), -len(s.points), s.instrument_id))
     last = chosen.latest
     severity = severity_of(last)
     sev = f" ({severity})" if severity else ""
