@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from attunio.crypto.ed25519 import Ed25519PrivateKey, Ed25519PublicKey, key_id
+from attunio.crypto.ed25519 import Ed25519PrivateKey, Ed25519PublicKey, key_id, public_pem
 from attunio.crypto.license_file import LicenseClaims, sign_license
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -37,3 +39,25 @@ def trusted(*keys: Ed25519PrivateKey) -> dict[str, Ed25519PublicKey]:
 
 def license_bytes(key: Ed25519PrivateKey, **overrides: Any) -> bytes:
     return sign_license(claims(**overrides), key)
+
+
+class FakeClock:
+    """A clock a test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.moment = now
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+def write_public_key(key: Ed25519PrivateKey, path: Path) -> Path:
+    path.write_bytes(public_pem(key.public_key()))
+    return path
+
+
+def trust_env(pub_path: Path) -> dict[str, str]:
+    return {"ATTUNIO_TRUST_EXTRA_VENDOR_KEYS": json.dumps([str(pub_path)])}

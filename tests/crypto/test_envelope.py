@@ -4,6 +4,7 @@ import base64
 import json
 
 import pytest
+from tests.billing_helpers import trusted
 
 from attunio.crypto.ed25519 import Ed25519PrivateKey, key_id
 from attunio.crypto.envelope import (
@@ -13,7 +14,6 @@ from attunio.crypto.envelope import (
     sign_envelope,
     verify_envelope,
 )
-from tests.billing_helpers import trusted
 
 VENDOR = Ed25519PrivateKey.generate()
 TRUST = trusted(VENDOR)

@@ -5,6 +5,7 @@ import base64
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.billing_helpers import claims, license_bytes, trusted
 
 from attunio.crypto.ed25519 import Ed25519PrivateKey, key_id
 from attunio.crypto.license_file import (
@@ -14,7 +15,6 @@ from attunio.crypto.license_file import (
     read_license,
     sign_license,
 )
-from tests.billing_helpers import claims, license_bytes, trusted
 
 VENDOR = Ed25519PrivateKey.generate()
 TRUST = trusted(VENDOR)

@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from tests.billing_helpers import INSTANCE, claims
 
 from attunio.services.licensing import evaluate, evaluate_installed, install_refusal
-from tests.billing_helpers import INSTANCE, claims
 
 EXPIRES = datetime(2027, 1, 1, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -9,6 +9,7 @@ from litestar import Request, Response, get
 
 from attunio.api.routes import json_response, services_of
 from attunio.api.services import Services
+from attunio.services.billing import license_report
 
 INTEGRITY_TTL_SECONDS = 30.0
 _integrity_cache: dict[int, tuple[float, bool]] = {}
@@ -27,11 +28,17 @@ def _integrity(services: Services) -> bool:
     return ok
 
 
-def readiness(services: Services) -> tuple[bool, dict[str, str], list[str]]:
+def readiness(services: Services) -> tuple[bool, dict[str, str], list[str], dict[str, Any]]:
     checks = {"store": "ok" if _integrity(services) else "failed integrity check"}
     warnings: list[str] = []
     ready = all(value == "ok" for value in checks.values())
-    return ready, checks, warnings
+    # The license decides only live keys; sandbox keys are served either way, so it never makes
+    # the appliance unready. It is reported for monitoring instead.
+    license_info: dict[str, Any] = {"status": "unknown"}
+    if ready:
+        license_info, license_warnings = license_report(services.billing.license_state())
+        warnings.extend(license_warnings)
+    return ready, checks, warnings, license_info
 
 
 @get("/healthz")
@@ -41,6 +48,7 @@ async def healthz() -> Response[bytes]:
 
 @get("/readyz")
 async def readyz(request: Request[Any, Any, Any]) -> Response[bytes]:
-    ready, checks, warnings = readiness(services_of(request))
-    data = {"status": "ready" if ready else "not_ready", "checks": checks, "warnings": warnings}
+    ready, checks, warnings, license_info = readiness(services_of(request))
+    data = {"status": "ready" if ready else "not_ready", "checks": checks, "license": license_info,
+            "warnings": warnings}
     return json_response(data, status=200 if ready else 503)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from attunio.clock import Clock, iso_ms
 from attunio.config import Settings
@@ -132,3 +133,21 @@ class Billing:
 def grace_header(state: LicenseState) -> str:
     expired = state.expires_at.strftime("%Y-%m-%d") if state.expires_at else "unknown"
     return f'grace; days-left={state.grace_days_left}; expired={expired}; license="{state.license_id}"'
+
+
+def license_report(state: LicenseState) -> tuple[dict[str, Any], list[str]]:
+    """What `/readyz` shows: the state and its reason, never the licensee or any signature."""
+    info: dict[str, Any] = {"status": state.status}
+    if state.reason:
+        info["reason"] = state.reason
+    if state.expires_at:
+        info["expiresAt"] = iso_ms(state.expires_at)
+    if state.grace_days_left is not None:
+        info["graceDaysLeft"] = state.grace_days_left
+    info["clockBehind"] = state.clock_behind
+    warnings = []
+    if state.status == "grace":
+        warnings.append(f"license in grace period: {state.grace_days_left} day(s) left; install a renewal")
+    if state.clock_behind:
+        warnings.append("system clock is more than an hour behind the recorded high-water mark")
+    return info, warnings

@@ -1,0 +1,260 @@
+"""Billing on the request path against a real encrypted store, with a clock the test moves."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.billing_helpers import FakeClock, license_bytes, trust_env, write_public_key
+from tests.conftest import init_store, make_settings
+
+from attunio.config import Settings
+from attunio.crypto.ed25519 import Ed25519PrivateKey
+from attunio.errors import ApiError
+from attunio.services.access import Principal
+from attunio.services.billing import Billing, license_report
+from attunio.services.clock_mark import read_mark
+from attunio.services.instance import instance_id
+from attunio.services.license_registry import LicenseRefused
+from attunio.services.licensing import GRACE_HEADER
+from attunio.services.metering import month_usage
+from attunio.store import Store
+
+VENDOR = Ed25519PrivateKey.generate()
+START = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+def principal(mode: str = "test", app: str = "app_1", key: str = "key_1") -> Principal:
+    return Principal(
+        key_id=key,
+        app_id=app,
+        key_type="secret",
+        mode=mode,
+        prefix="att_sk_" + mode,  # type: ignore[arg-type]
+        allowed_origins=(),
+    )
+
+
+@pytest.fixture
+def billing_settings(tmp_path: Path) -> Settings:
+    pub = write_public_key(VENDOR, tmp_path / "vendor.pub")
+    return make_settings(tmp_path, ATTUNIO_BILLING_SANDBOX_DAILY_QUOTA="500", **trust_env(pub))
+
+
+@pytest.fixture
+def billing_store(billing_settings: Settings) -> Iterator[Store]:
+    store = init_store(billing_settings)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def billing(billing_store: Store, billing_settings: Settings, clock: FakeClock) -> Billing:
+    return Billing(billing_store, billing_settings, clock)
+
+
+def install(billing: Billing, **claims: object) -> None:
+    billing.licenses.install(license_bytes(VENDOR, **claims), actor="test")
+
+
+# -- sandbox quota ----------------------------------------------------------------------------------
+
+
+def test_the_500th_sandbox_request_is_served_the_501st_refused_and_the_next_day_serves(
+    billing: Billing, clock: FakeClock
+) -> None:
+    for number in range(1, 501):
+        headers = billing.admit(principal(), "dmse_signals")
+        assert headers["X-RateLimit-Remaining"] == str(500 - number)
+    assert headers["X-RateLimit-Limit"] == "500"
+    with pytest.raises(ApiError) as refused:
+        billing.admit(principal(), "dmse_signals")
+    assert (refused.value.status, refused.value.code) == (429, "rate_limited")
+    assert refused.value.headers["Retry-After"] == str(12 * 3600)
+    assert refused.value.headers["X-RateLimit-Remaining"] == "0"
+    # Another app has its own quota the same day.
+    assert billing.admit(principal(app="app_2"), "dmse_signals")["X-RateLimit-Remaining"] == "499"
+    clock.moment = datetime(2026, 3, 11, 0, 0, tzinfo=UTC)
+    assert billing.admit(principal(), "dmse_signals")["X-RateLimit-Remaining"] == "499"
+
+
+def test_retry_after_counts_down_to_utc_midnight(billing: Billing, billing_store: Store, clock: FakeClock) -> None:
+    clock.moment = datetime(2026, 3, 10, 23, 59, 30, tzinfo=UTC)
+    billing_store.conn.execute("INSERT INTO sandbox_daily VALUES ('app_1', '2026-03-10', 500)")
+    with pytest.raises(ApiError) as refused:
+        billing.admit(principal(), "dmse_signals")
+    assert refused.value.headers["Retry-After"] == "30"
+
+
+def _hammer(root: Path, attempts: int, start: Any, results: Any) -> None:
+    settings = make_settings(root, **trust_env(root / "vendor.pub"))
+    store = Store.open(settings)
+    billing = Billing(store, settings, FakeClock(START))
+    served = 0
+    start.wait()  # both processes begin together, so their writes really interleave
+    for _ in range(attempts):
+        try:
+            billing.admit(principal(), "dmse_signals")
+            served += 1
+        except ApiError:
+            pass
+    store.close()
+    results.put(served)
+
+
+def test_the_quota_is_exact_with_two_processes_hammering_at_once(billing: Billing, tmp_path: Path) -> None:
+    context = multiprocessing.get_context("fork")
+    start, results = context.Barrier(2), context.Queue()
+    workers = [context.Process(target=_hammer, args=(tmp_path, 400, start, results)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    served = [results.get(timeout=60) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=10)
+    assert sum(served) == 500
+    assert min(served) > 0
+    assert billing.store.one("SELECT count FROM sandbox_daily")[0] == 500
+
+
+def test_live_calls_do_not_use_the_sandbox_quota(billing: Billing) -> None:
+    install(billing)
+    assert billing.admit(principal("live"), "dmse_signals") == {}
+    assert billing.store.one("SELECT count(*) FROM sandbox_daily")[0] == 0
+
+
+# -- live keys and the license ----------------------------------------------------------------------
+
+
+def refusal(billing: Billing) -> str:
+    with pytest.raises(ApiError) as refused:
+        billing.admit(principal("live"), "dmse_signals")
+    assert (refused.value.status, refused.value.code) == (402, "payment_required")
+    return refused.value.message
+
+
+def test_a_live_key_without_a_license_gets_402_saying_so(billing: Billing) -> None:
+    assert "No license is installed" in refusal(billing)
+
+
+def test_a_license_without_production_access_gets_402_saying_so(billing: Billing) -> None:
+    install(billing, production_access=False)
+    assert "production access" in refusal(billing)
+
+
+def test_a_license_not_yet_valid_gets_402_saying_so(billing: Billing) -> None:
+    install(billing, valid_from=datetime(2026, 4, 1, tzinfo=UTC))
+    assert "not valid until 2026-04-01" in refusal(billing)
+
+
+def test_a_license_bound_to_another_instance_is_refused_at_install_and_at_request(
+    billing: Billing, billing_store: Store
+) -> None:
+    with pytest.raises(LicenseRefused, match="another instance"):
+        install(billing, instance_id="inst_someone_else")
+    assert billing_store.one("SELECT count(*) FROM licenses")[0] == 0
+    # A store restored onto another appliance carries its license along; requests still refuse.
+    install(billing, instance_id=instance_id(billing_store))
+    with billing_store.write():
+        billing_store.conn.execute("UPDATE settings SET value = 'inst_new' WHERE key = 'instance_id'")
+        billing_store.conn.execute("UPDATE settings SET value = '99' WHERE key = 'license_generation'")
+    rebuilt = Billing(billing_store, billing.settings, billing.clock)
+    with pytest.raises(ApiError) as refused:
+        rebuilt.admit(principal("live"), "dmse_signals")
+    assert "bound to another instance" in refused.value.message
+
+
+def test_grace_serves_with_a_warning_header_then_expiry_refuses(billing: Billing, clock: FakeClock) -> None:
+    install(billing, expires_at=datetime(2026, 3, 12, tzinfo=UTC), grace_days=5)
+    assert billing.admit(principal("live"), "dmse_signals") == {}
+    clock.moment = datetime(2026, 3, 13, tzinfo=UTC)
+    headers = billing.admit(principal("live"), "dmse_signals")
+    assert headers[GRACE_HEADER].startswith("grace; days-left=4; expired=2026-03-12")
+    info, warnings = license_report(billing.license_state())
+    assert info["status"] == "grace" and info["graceDaysLeft"] == 4 and warnings
+    clock.moment = datetime(2026, 3, 17, tzinfo=UTC)
+    assert "grace period has ended" in refusal(billing)
+
+
+def test_setting_the_clock_back_does_not_extend_a_license(billing: Billing, clock: FakeClock) -> None:
+    install(billing, expires_at=datetime(2026, 3, 12, tzinfo=UTC), grace_days=1)
+    clock.moment = datetime(2026, 3, 14, tzinfo=UTC)
+    assert "grace period has ended" in refusal(billing)
+    billing.admit(principal("test"), "dmse_signals")  # any write moves the persisted mark
+    clock.moment = datetime(2026, 3, 11, tzinfo=UTC)
+    assert "grace period has ended" in refusal(billing)
+    # A fresh worker (restart) reads the mark from the store and still refuses.
+    restarted = Billing(billing.store, billing.settings, clock)
+    with pytest.raises(ApiError):
+        restarted.admit(principal("live"), "dmse_signals")
+    assert read_mark(billing.store) == datetime(2026, 3, 14, tzinfo=UTC)
+
+
+def test_a_clock_found_behind_the_mark_is_reported_in_readiness_and_the_audit_trail(
+    billing: Billing, clock: FakeClock
+) -> None:
+    install(billing)
+    billing.admit(principal("test"), "dmse_signals")
+    clock.moment = START.replace(hour=10)
+    info, warnings = license_report(billing.license_state())
+    assert info["clockBehind"] is True
+    assert any("clock" in w for w in warnings)
+    actions = [row[0] for row in billing.store.query("SELECT action FROM audit ORDER BY seq")]
+    assert actions.count("clock.behind") == 1
+    billing.license_state()
+    assert [row[0] for row in billing.store.query("SELECT action FROM audit")].count("clock.behind") == 1
+
+
+def test_a_renewal_installed_early_takes_over_when_the_current_license_ends(billing: Billing, clock: FakeClock) -> None:
+    install(billing, license_id="LIC-OLD", expires_at=datetime(2026, 4, 1, tzinfo=UTC), grace_days=0)
+    install(
+        billing,
+        license_id="LIC-NEW",
+        valid_from=datetime(2026, 4, 1, tzinfo=UTC),
+        expires_at=datetime(2027, 4, 1, tzinfo=UTC),
+    )
+    assert billing.license_state().license_id == "LIC-OLD"
+    clock.moment = datetime(2026, 4, 2, tzinfo=UTC)
+    assert billing.admit(principal("live"), "dmse_signals") == {}
+    assert billing.license_state().license_id == "LIC-NEW"
+
+
+# -- metering ---------------------------------------------------------------------------------------
+
+
+def test_live_calls_are_metered_per_app_key_endpoint_and_day_and_overage_is_never_blocked(
+    billing: Billing, clock: FakeClock
+) -> None:
+    install(billing, monthly_allowance=3)
+    for _ in range(5):
+        billing.admit(principal("live"), "dmse_signals")
+        billing.record(principal("live"), "dmse_signals")
+    billing.record(principal("live", key="key_2"), "relapse_risk")
+    clock.advance(days=1)
+    billing.record(principal("live"), "dmse_signals")
+    billing.record(principal("test"), "dmse_signals")  # sandbox calls are counted at admission only
+    usage = month_usage(billing.store, "2026-03")
+    assert usage.total == 7
+    assert usage.by_day() == {"2026-03-10": 6, "2026-03-11": 1}
+    assert usage.by_endpoint() == {"dmse_signals": 6, "relapse_risk": 1}
+    assert [(r.key_id, r.count) for r in usage.rows if r.day == "2026-03-10"] == [("key_1", 5), ("key_2", 1)]
+
+
+def test_install_refuses_altered_files_and_stores_nothing(billing: Billing, billing_store: Store) -> None:
+    data = bytearray(license_bytes(VENDOR))
+    data[200] ^= 1
+    with pytest.raises(LicenseRefused):
+        billing.licenses.install(bytes(data), actor="test")
+    with pytest.raises(LicenseRefused) as unknown:
+        billing.licenses.install(license_bytes(Ed25519PrivateKey.generate()), actor="test")
+    assert unknown.value.reason == "unknown_key"
+    assert billing_store.one("SELECT count(*) FROM licenses")[0] == 0
+    assert "license.install" not in [r[0] for r in billing_store.query("SELECT action FROM audit")]
