@@ -6,6 +6,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="${ATTUNIO_VENV:-$ROOT/.venv}"
 PY="$VENV/bin/python"
 
+# pip here may be configured with local mirror folders that do not exist on every machine; its
+# warnings about them are noise, so they are filtered out (real errors still show).
+pip_install() { "$PY" -m pip install --quiet --disable-pip-version-check "$@" 2> >(grep -v 'is ignored: it is neither' >&2); }
+
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 find_python() {
@@ -33,11 +37,11 @@ ensure_venv() {
     "$(find_python)" -m venv "$VENV"
   fi
   say "Installing pinned dependencies ($want)"
-  "$PY" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  "$PY" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements.lock"
+  pip_install --upgrade pip
+  pip_install -r "$ROOT/requirements.lock"
   if [ "$want" = dev ]; then
-    "$PY" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements-dev.lock"
+    pip_install -r "$ROOT/requirements-dev.lock"
   fi
-  "$PY" -m pip install --quiet --disable-pip-version-check --no-deps -e "$ROOT"
+  pip_install --no-deps -e "$ROOT"
   echo "$stamp" > "$VENV/.attunio-stamp"
 }

@@ -202,7 +202,7 @@ def _walk(raw: object, kind: mi.Type, path: str) -> Iterator[Issue]:
         yield from _walk_struct(raw, kind, path)
 
 
-def _lengths(  # noqa: PLR0917
+def _lengths(
     size: int, low: int | None, high: int | None, what: str, unit: str, path: str
 ) -> Iterator[Issue]:
     if low is not None and size < low:

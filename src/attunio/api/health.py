@@ -10,6 +10,7 @@ from litestar import Request, Response, get
 from attunio.api.routes import json_response, services_of
 from attunio.api.services import Services
 from attunio.services.billing import license_report
+from attunio.tls.inspect import readiness as tls_readiness
 
 INTEGRITY_TTL_SECONDS = 30.0
 _integrity_cache: dict[int, tuple[float, bool]] = {}
@@ -31,6 +32,12 @@ def _integrity(services: Services) -> bool:
 def readiness(services: Services) -> tuple[bool, dict[str, str], list[str], dict[str, Any]]:
     checks = {"store": "ok" if _integrity(services) else "failed integrity check"}
     warnings: list[str] = []
+    # A certificate near or past expiry is a warning, not "not ready": taking the appliance out
+    # of a load balancer would not renew it, and callers already see the certificate anyway.
+    settings = services.settings
+    tls = tls_readiness(settings.tls, settings.data_dir, services.clock.now())
+    if "message" in tls:
+        warnings.append(tls["message"])
     ready = all(value == "ok" for value in checks.values())
     # The license decides only live keys; sandbox keys are served either way, so it never makes
     # the appliance unready. It is reported for monitoring instead.

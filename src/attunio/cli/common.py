@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,8 +60,8 @@ def actor() -> str:
     """The audit trail's name for someone acting at the appliance's own console."""
     try:
         return f"os:{getpass.getuser()}"
-    except OSError:
-        return "os:unknown"
+    except (OSError, KeyError):  # a numeric container user with no passwd entry (Python 3.11: KeyError)
+        return f"os:uid-{os.getuid()}"
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

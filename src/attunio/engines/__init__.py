@@ -30,7 +30,7 @@ class EngineSpec:
     missing_evidence: Callable[[Any], str | None] | None = None
 
 
-def _spec(  # noqa: PLR0917
+def _spec(
     key: str,
     path: str,
     request_type: type[msgspec.Struct],

@@ -1,0 +1,75 @@
+"""`attunio tls`: the serving certificate; and TLS's part in `init` and `serve`.
+
+`init` makes a self-signed certificate and a CSR when none is configured; `serve` builds the
+server context once before binding, so a missing file, a wrong key password or a key that does
+not match its certificate stops start-up with the setting's name instead of a worker traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from attunio.cli.common import Context, fail, pass_ctx
+from attunio.cli.init import INIT_HOOKS
+from attunio.cli.serve import SERVE_HOOKS
+from attunio.clock import SystemClock
+from attunio.config import Settings
+from attunio.tls.certs import ensure_self_signed
+from attunio.tls.context import ServerContextFactory, TlsError, build_server_context
+from attunio.tls.inspect import describe, summarize_configured
+
+
+@click.group()
+def tls() -> None:
+    """Inspect the TLS certificate and settings in force."""
+
+
+@tls.command("show")
+@pass_ctx
+def show(ctx: Context) -> None:
+    """Print the serving certificate's subject, names, issuer, expiry and the TLS profile."""
+    settings = ctx.settings
+    if not settings.tls.enabled:
+        click.echo("TLS is off (tls.enabled = false): the appliance serves plain HTTP.")
+    try:
+        summary = summarize_configured(settings.tls, settings.data_dir)
+    except TlsError as exc:
+        fail(f"{exc}\nno certificate yet? `attunio init` makes a self-signed one")
+    for line in describe(summary, settings.tls, ctx.clock.now()):
+        click.echo(line)
+
+
+def init_certificate(settings: Settings, store: Any) -> None:
+    """INIT_HOOKS entry: a self-signed certificate and a CSR, unless one is configured or exists."""
+    del store  # certificates live in files, not in the store
+    if not settings.tls.enabled:
+        return
+    try:
+        issued = ensure_self_signed(settings.tls, settings.data_dir, SystemClock().now())
+    except TlsError as exc:
+        fail(str(exc))
+    if issued is None:
+        click.echo(f"certificate {settings.tls.cert_file} (configured)")
+    elif issued.created:
+        click.echo(f"certificate {issued.cert_file} (self-signed, created)")
+        click.echo(f"tls key     {issued.key_file} (created, mode 0600)")
+        click.echo(f"csr         {issued.csr_file} (take it to your CA; see docs/deploy.md)")
+    else:
+        click.echo(f"certificate {issued.cert_file} (exists, kept)")
+
+
+def serve_tls(settings: Settings, kwargs: dict[str, Any]) -> None:
+    """SERVE_HOOKS entry: check the TLS material now, then let each worker build its context."""
+    if not settings.tls.enabled:
+        return
+    try:
+        build_server_context(settings.tls, settings.data_dir)
+    except TlsError as exc:
+        fail(str(exc))
+    kwargs["ssl_context_factory"] = ServerContextFactory.from_settings(settings)
+
+
+INIT_HOOKS.append(init_certificate)
+SERVE_HOOKS.append(serve_tls)

@@ -1,0 +1,1 @@
+"""TLS termination: server context profiles, certificates, and their inspection."""
