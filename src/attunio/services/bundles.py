@@ -29,6 +29,7 @@ from attunio.engines.safety_floors import floor_violations
 
 __all__ = [
     "CALIBRATION_PAYLOAD_TYPE",
+    "REFUSAL_REASONS",
     "BundleRefused",
     "CalibrationPayload",
     "Metrics",
@@ -36,6 +37,25 @@ __all__ = [
     "check_params",
     "read_bundle",
 ]
+
+
+# Every `BundleRefused.reason`, in the order the checks run (docs/calibration.md lists each).
+REFUSAL_REASONS = (
+    "too_large",
+    "malformed",
+    "wrong_payload_type",
+    "unknown_key",
+    "bad_signature",
+    "bad_payload",
+    "unknown_engine",
+    "unknown_param",
+    "missing_param",
+    "bad_param_type",
+    "param_out_of_cap",
+    "safety_floor",
+    "version_not_newer",
+    "expired",
+)
 
 
 class Metrics(Struct, kw_only=True, forbid_unknown_fields=True, frozen=True, rename="camel"):
