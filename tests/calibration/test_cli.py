@@ -123,3 +123,21 @@ def test_compare_prints_agreement_matrix_and_concordance(run: Run, vendor: Vendo
     slow = json.loads(run("models", "compare", "relapse_risk", "--candidate", "1", "--dataset", str(dataset),
                           "--json", "--per-request").stdout)
     assert {**report, "vectorised": False} == slow
+
+
+def test_a_bundle_made_by_the_vendor_tool_imports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from attunio_vendor.cli import main as vendor_cli
+
+    runner = CliRunner()
+    assert runner.invoke(vendor_cli, ["keygen", "--out", str(tmp_path / "acme")]).exit_code == 0
+    body = tmp_path / "payload.json"
+    body.write_text(json.dumps(payload(version=3, params=RELAPSE_V1)))
+    signed = runner.invoke(vendor_cli, ["sign-bundle", "--key", str(tmp_path / "acme.key"), "-o",
+                                        str(tmp_path / "bundle.json"), str(body)])
+    assert signed.exit_code == 0, signed.output
+    for key, value in settings_env(tmp_path, ATTUNIO_TRUST_EXTRA_VENDOR_KEYS=f'["{tmp_path / "acme.pub"}"]').items():
+        monkeypatch.setenv(key, value)
+    assert runner.invoke(cli, ["init"]).exit_code == 0
+    result = runner.invoke(cli, ["models", "import", str(tmp_path / "bundle.json")])
+    assert result.exit_code == 0, result.output
+    assert "imported relapse_risk version 3 as a candidate" in result.stdout
