@@ -141,3 +141,14 @@ def test_a_bundle_made_by_the_vendor_tool_imports(tmp_path: Path, monkeypatch: p
     result = runner.invoke(cli, ["models", "import", str(tmp_path / "bundle.json")])
     assert result.exit_code == 0, result.output
     assert "imported relapse_risk version 3 as a candidate" in result.stdout
+
+
+def test_list_flags_a_version_past_its_expiry(run: Run, vendor: Vendor, tmp_path: Path) -> None:
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    expires = datetime.now(UTC) + timedelta(seconds=1.5)
+    run("models", "import", bundle_file(tmp_path, vendor, expires=expires))
+    assert "(expired)" not in run("models", "list").output
+    time.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()) + 0.1)
+    assert "candidate (expired)" in run("models", "list").output

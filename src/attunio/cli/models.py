@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,9 +61,12 @@ def list_(ctx: Context, engine: str | None, as_json: bool) -> None:
     """Every engine's active version and every imported version."""
     with calibration(ctx) as service:
         versions = service.versions(engine)
-        now = service.now().isoformat()
-    rows = [{"engine": v.engine, "version": v.version, "state": v.state, "expires_at": v.expires_at,
-             "expired": v.expires_at <= now, "imported_at": v.imported_at, "promoted_by": v.promoted_by}
+        now = service.now()
+    # An active version past its expiry keeps answering (an expiry never silently changes clinical
+    # output), so the listing is where a reviewer sees that it needs replacing.
+    rows = [{"engine": v.engine, "version": v.version,
+             "state": v.state + (" (expired)" if datetime.fromisoformat(v.expires_at) <= now else ""),
+             "expires_at": v.expires_at, "imported_at": v.imported_at, "promoted_by": v.promoted_by}
             for v in versions]
     active = {v.engine for v in versions if v.state == "active"}
     rows += [{"engine": key, "version": None, "state": "active (shipped defaults)"}
