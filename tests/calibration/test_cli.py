@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click.testing
@@ -144,8 +146,6 @@ def test_a_bundle_made_by_the_vendor_tool_imports(tmp_path: Path, monkeypatch: p
 
 
 def test_list_flags_a_version_past_its_expiry(run: Run, vendor: Vendor, tmp_path: Path) -> None:
-    import time
-    from datetime import UTC, datetime, timedelta
 
     expires = datetime.now(UTC) + timedelta(seconds=1.5)
     run("models", "import", bundle_file(tmp_path, vendor, expires=expires))
