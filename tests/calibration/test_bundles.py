@@ -235,3 +235,14 @@ def test_timestamps_are_stored_in_utc(calibration: Calibration, vendor: Vendor) 
     created = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
     version = calibration.import_bundle(sign(vendor, payload(created=created)), actor="test")
     assert version.created_at == iso_ms(created)
+
+
+def test_the_recorded_signer_is_the_key_whose_signature_verifies(calibration: Calibration, vendor: Vendor,
+                                                                 tmp_path: Any) -> None:
+    second = make_vendor(tmp_path / "second")
+    calibration.trusted_keys = {**vendor.trusted, **second.trusted}
+    envelope = json.loads(sign(second, payload()))
+    forged = {"keyid": vendor.kid, "sig": envelope["signatures"][0]["sig"]}
+    envelope["signatures"].insert(0, forged)
+    version = calibration.import_bundle(json.dumps(envelope).encode(), actor="test")
+    assert version.signer == second.kid

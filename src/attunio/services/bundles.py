@@ -150,6 +150,18 @@ def check_params(spec: EngineSpec, raw: Mapping[str, Any]) -> ParamsBase:
     return params
 
 
+def _signer(data: bytes, trusted_keys: Mapping[str, Ed25519PublicKey]) -> str:
+    """The trusted key whose signature verifies (not merely the first trusted key id listed), so the
+    recorded signer is the one that vouched for the bundle."""
+    for kid in dict.fromkeys(s.keyid for s in parse_envelope(data).signatures if s.keyid in trusted_keys):
+        try:
+            verify_envelope(data, CALIBRATION_PAYLOAD_TYPE, {kid: trusted_keys[kid]})
+        except EnvelopeError:
+            continue
+        return kid
+    raise BundleRefused("bad_signature", "the envelope signature does not verify; it was altered")
+
+
 def read_bundle(
     data: bytes,
     trusted_keys: Mapping[str, Ed25519PublicKey],
@@ -173,7 +185,7 @@ def read_bundle(
     except UnicodeDecodeError:
         # msgspec reports invalid UTF-8 inside an object key this way, not as a DecodeError.
         raise BundleRefused("malformed", "not a signed envelope: the file is not valid UTF-8 JSON") from None
-    signer = next(s.keyid for s in parse_envelope(data).signatures if s.keyid in trusted_keys)
+    signer = _signer(data, trusted_keys)
     try:
         payload = _payload_decoder.decode(payload_bytes)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
