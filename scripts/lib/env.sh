@@ -27,7 +27,10 @@ find_python() {
 ensure_venv() {
   local want="runtime" stamp_src
   [ "${1:-}" = "dev" ] && want="dev"
-  stamp_src="$(cat "$ROOT/requirements.lock" "$ROOT/pyproject.toml"; [ "$want" = dev ] && cat "$ROOT/requirements-dev.lock")"
+  stamp_src="$(cat "$ROOT/requirements.lock" "$ROOT/pyproject.toml")"
+  if [ "$want" = dev ]; then
+    stamp_src="$stamp_src$(cat "$ROOT/requirements-dev.lock")"
+  fi
   local stamp; stamp="$want-$(printf '%s' "$stamp_src" | sha256sum | cut -c1-16)"
   if [ -x "$PY" ] && [ "$(cat "$VENV/.attunio-stamp" 2>/dev/null)" = "$stamp" ]; then
     return 0
