@@ -8,9 +8,11 @@ from typing import Any
 import msgspec
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from tests.calibration.helpers import RELAPSE_V1, RELAPSE_V2, default_params, evaluation_lines
 
-from attunio.engines import ENGINES
+from attunio.engines import ENGINES, check_caps, describe_params
 from attunio.engines.common import round_int
 from attunio.engines.vector import round_half_away
 from attunio.services.compare import features_of, load_dataset, score_each, score_vectorised
@@ -66,3 +68,47 @@ def test_vectorised_scores_and_levels_equal_the_engine(engine: str, params: dict
     assert levels.tolist() == expected_levels.tolist()
     # The set must exercise the whole range, or equality proves little.
     assert len(set(levels.tolist())) == len(set(expected_levels.tolist())) >= 3
+
+
+def _params_strategy(engine: str) -> st.SearchStrategy[Any]:
+    """Any parameter set a bundle could carry: each value inside its cap, the rules then assumed."""
+    spec = ENGINES[engine]
+    ints = {f.name for f in msgspec.structs.fields(spec.params_type) if getattr(f.type, "__origin__", None) is int}
+    fields = {
+        doc.name: (st.integers(int(doc.low), int(doc.high)) if doc.name in ints
+                   else st.floats(float(doc.low), float(doc.high), allow_nan=False))
+        for doc in describe_params(spec.params_type)
+    }
+    sums = spec.params_type.SUM_TO
+
+    def build(values: dict[str, Any]) -> Any:
+        for names, total in sums:
+            # The last of a summed group takes what the others leave, so the group adds up exactly.
+            values[names[-1]] = total - sum(values[name] for name in names[:-1])
+        return values
+
+    return st.fixed_dictionaries(fields).map(build)
+
+
+@pytest.mark.parametrize("engine", ["relapse_risk", "outcome_score"])
+def test_vectorised_equals_the_engine_under_any_in_cap_params(engine: str) -> None:
+    spec = ENGINES[engine]
+    data = load_dataset(evaluation_lines(engine, 600, seed=21), spec)
+    features = features_of(spec, data.requests)
+    model = default_pair(engine)[0]
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+    @given(_params_strategy(engine))
+    def check(values: dict[str, Any]) -> None:
+        try:
+            params = msgspec.convert(values, spec.params_type)
+        except msgspec.ValidationError:
+            assume(False)
+        assume(not check_caps(params))
+        expected_scores, expected_levels = score_each(spec, data.requests, (model, params), NOW)
+        scores, levels = score_vectorised(spec, features, params)
+        assert expected_scores is not None
+        assert scores.tolist() == expected_scores.tolist()
+        assert levels.tolist() == expected_levels.tolist()
+
+    check()
