@@ -154,6 +154,7 @@ def test_every_action_is_audited_with_who_what_when_and_why(two_versions: Calibr
     events = [e for e in audit.events(store) if e.action.startswith("model.")]
     assert [e.action for e in events] == ["model.import", "model.import", "model.promote", "model.promote",
                                           "model.rollback", "model.reset"]
+    assert events[0].detail["sha256"] and events[0].detail["notes"].startswith("Quarterly")
     promote = events[2]
     assert "Dr Ada Okafor" in promote.actor and "GMC-7654321" in promote.actor
     assert promote.reason == REASON

@@ -99,8 +99,9 @@ def show(ctx: Context, engine: str, version: int | None, as_json: bool) -> None:
 @click.argument("file", type=ExistingFile)
 @click.option("--dry-run", is_flag=True, help="Run every check and report, but store nothing.")
 @click.option("--token-file", type=ExistingFile, help="Admin token file; the audit trail then names that person.")
+@click.option("--reason", default="", help="Why it is imported (audited), e.g. the vendor's release note.")
 @pass_ctx
-def import_(ctx: Context, file: Path, dry_run: bool, token_file: Path | None) -> None:
+def import_(ctx: Context, file: Path, dry_run: bool, token_file: Path | None, reason: str) -> None:
     """Verify a signed calibration bundle and store it as a candidate. Every check runs first."""
     limit = ctx.settings.calibration.max_bundle_bytes
     if file.stat().st_size > limit:
@@ -117,7 +118,7 @@ def import_(ctx: Context, file: Path, dry_run: bool, token_file: Path | None) ->
                 click.echo(f"bundle ok: {bundle.payload.engine} version {bundle.payload.version} "
                            f"signed by {bundle.signer}; nothing stored (--dry-run)")
                 return
-            version = service.import_bundle(data, actor=who)
+            version = service.import_bundle(data, actor=who, reason=reason)
         except BundleRefused as exc:
             fail(f"bundle refused ({exc.reason}): {exc.message}")
     click.echo(f"imported {version.engine} version {version.version} as a candidate "

@@ -134,7 +134,7 @@ class Calibration:
         return read_bundle(data, self.trusted_keys, max_bytes=self.max_bundle_bytes, now=self.now(),
                            newest_version=self.newest_versions())
 
-    def import_bundle(self, data: bytes, *, actor: str) -> ModelVersion:
+    def import_bundle(self, data: bytes, *, actor: str, reason: str = "") -> ModelVersion:
         self.verify(data)
         with self.store.write():
             # Checked again under the write lock: a concurrent import of the same version loses here.
@@ -150,10 +150,10 @@ class Calibration:
                  iso_ms(payload.expires), bundle.signer, bundle.raw, bundle.sha256, now, actor),
             )
             audit.record(self.store, self.clock, actor=actor, action="model.import", object_type="model_version",
-                         object_id=f"{payload.engine}@{payload.version}",
+                         object_id=f"{payload.engine}@{payload.version}", reason=reason.strip(),
                          detail={"engine": payload.engine, "version": payload.version, "signer": bundle.signer,
                                  "sha256": bundle.sha256, "expires": iso_ms(payload.expires),
-                                 "metrics": msgspec.to_builtins(payload.metrics)})
+                                 "metrics": msgspec.to_builtins(payload.metrics), "notes": payload.notes})
         return self.get(payload.engine, payload.version)
 
     # -- activation ---------------------------------------------------------------------------
