@@ -112,3 +112,28 @@ def test_vectorised_equals_the_engine_under_any_in_cap_params(engine: str) -> No
         assert levels.tolist() == expected_levels.tolist()
 
     check()
+
+
+def test_series_order_follows_time_across_offsets_naive_times_and_ties() -> None:
+    spec = ENGINES["relapse_risk"]
+
+    def item(score: float, at: str, instrument: str = "phq9") -> dict[str, Any]:
+        return {"instrumentId": instrument, "instrumentName": instrument.upper(), "score": score,
+                "maxScore": 27, "createdAt": at}
+
+    bodies = [
+        # +02:00 at 01:00 is 23:00Z the day before: it is the older of the two despite its later text.
+        [item(20, "2026-03-01T01:00:00+02:00"), item(5, "2026-02-28T23:30:00Z")],
+        [item(20, "2026-03-01T01:00:00Z"), item(5, "2026-02-28T23:30:00Z")],
+        # Naive times are UTC; equal times keep request order.
+        [item(3, "2026-03-01T00:00:00"), item(25, "2026-03-01T00:00:00Z"), item(9, "2026-03-01T00:00:00+00:00")],
+        [item(9, "2026-03-01T00:00:00Z", "gad7"), item(1, "2026-01-01T00:00:00Z"), item(27, "2026-03-01T00:00:00Z"),
+         item(2, "2026-02-01T00:00:00Z", "gad7"), item(14, "0001-01-01T00:00:00.000001Z"),
+         item(13, "0001-01-01T00:00:00Z")],
+    ]
+    requests = [msgspec.convert({"assessments": body}, spec.request_type) for body in bodies]
+    params = spec.default_params
+    expected_scores, _ = score_each(spec, requests, (default_pair("relapse_risk")[0], params), NOW)
+    scores, _ = score_vectorised(spec, features_of(spec, requests), params)
+    assert expected_scores is not None and scores.tolist() == expected_scores.tolist()
+    assert scores[0] != scores[1]

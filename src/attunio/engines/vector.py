@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 import numpy as np
 import numpy.typing as npt
 
+from attunio.engines.common import as_utc
 from attunio.engines.outcome import OutcomeParams, OutcomeRequest
 from attunio.engines.relapse import RelapseParams, RelapseRequest
-from attunio.engines.scales import fraction, group, most_covered
+from attunio.engines.scales import group, most_covered
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 NAN = math.nan
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 RELAPSE_LEVELS = ("low", "moderate", "elevated", "high")
 OUTCOME_DIRECTIONS = ("worsening", "stable", "improving")
@@ -68,16 +72,53 @@ def relapse_has_evidence(r: RelapseRequest) -> bool:
     )
 
 
+def _micros(moment: datetime) -> int:
+    """Exact integer microseconds since the epoch (a float timestamp could tie two distinct times)."""
+    return (as_utc(moment) - _EPOCH) // _MICROSECOND
+
+
+def _relapse_series(requests: Sequence[RelapseRequest]) -> tuple[Floats, Floats]:
+    """`scales.group` for every request at once. Assessments are flattened once, then sorted by
+    (request, instrument, time, position): the position keeps ties in request order, as the
+    engine's stable sort does. Each (request, instrument) run is one series; its last two entries
+    give the latest fraction and the rise."""
+    codes: dict[str, int] = {}
+    rows, instruments, times, scores, tops = [], [], [], [], []
+    for row, request in enumerate(requests):
+        for item in request.assessments:
+            rows.append(row)
+            instruments.append(codes.setdefault(item.instrumentId, len(codes)))
+            times.append(_micros(item.createdAt))
+            scores.append(item.score)
+            tops.append(item.maxScore)
+    count = len(requests)
+    if not rows:
+        return np.full((count, 1), NAN), np.zeros((count, 1))
+    row_of = np.array(rows, dtype=np.int64)
+    code_of = np.array(instruments, dtype=np.int64)
+    order = np.lexsort((np.arange(len(rows)), np.array(times, dtype=np.int64), code_of, row_of))
+    row_of, code_of = row_of[order], code_of[order]
+    frac = (np.array(scores, dtype=np.float64) / np.array(tops, dtype=np.float64))[order]
+    ends = np.ones(len(order), dtype=np.bool_)
+    ends[:-1] = (row_of[1:] != row_of[:-1]) | (code_of[1:] != code_of[:-1])
+    last = np.flatnonzero(ends)
+    first = np.concatenate(([0], last[:-1] + 1))
+    rise = np.where(last > first, frac[last] - frac[np.maximum(last - 1, 0)], 0.0)
+    series_row = row_of[last]
+    # Column of each series within its request's row of the (request, series) grid.
+    starts = np.ones(len(last), dtype=np.bool_)
+    starts[1:] = series_row[1:] != series_row[:-1]
+    index = np.arange(len(last))
+    column = index - np.maximum.accumulate(np.where(starts, index, 0))
+    latest = np.full((count, int(column.max()) + 1), NAN)
+    rises = np.zeros_like(latest)
+    latest[series_row, column] = frac[last]
+    rises[series_row, column] = rise
+    return latest, rises
+
+
 def relapse_features(requests: Sequence[RelapseRequest]) -> RelapseFeatures:
-    series = [group(r.assessments) for r in requests]
-    width = max((len(s) for s in series), default=0) or 1
-    latest = np.full((len(requests), width), NAN)
-    rise = np.zeros((len(requests), width))
-    for row, items in enumerate(series):
-        for col, one in enumerate(items):
-            latest[row, col] = fraction(one.latest)
-            if len(one.points) >= 2:
-                rise[row, col] = fraction(one.points[-1]) - fraction(one.points[-2])
+    latest, rise = _relapse_series(requests)
     return RelapseFeatures(
         latest=latest,
         rise=rise,
