@@ -167,3 +167,15 @@ def test_engines_without_a_single_score_compare_on_their_highest_level() -> None
     assert not report.vectorised and report.max_abs_shift is None
     assert report.changed >= 2  # lithium 1.3 and sodium 131 now escalate
     assert report.candidate_concordance is not None and report.candidate_concordance.brier is None
+
+
+@pytest.mark.parametrize("vectorised", [True, False])
+def test_progress_reports_every_byte_read_and_every_case_scored(vectorised: bool) -> None:
+    lines = evaluation_lines("relapse_risk", 300)
+    read: list[int] = []
+    data = load_dataset(lines, ENGINES["relapse_risk"], read.append)
+    assert sum(read) == sum(map(len, lines))
+    scored: list[int] = []
+    compare("relapse_risk", data, *pairs("relapse_risk", RELAPSE_V1), NOW, vectorised=vectorised,
+            progress=scored.append)
+    assert sum(scored) == 2 * len(data.requests)
