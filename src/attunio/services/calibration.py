@@ -135,6 +135,8 @@ class Calibration:
                            newest_version=self.newest_versions())
 
     def import_bundle(self, data: bytes, *, actor: str, reason: str = "") -> ModelVersion:
+        # A bad bundle is refused before the write lock is taken, so it never makes the serving
+        # workers wait on this transaction.
         self.verify(data)
         with self.store.write():
             # Checked again under the write lock: a concurrent import of the same version loses here.
