@@ -155,7 +155,7 @@ def run_cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.C
 
 
 def wait_ready(url: str, process: subprocess.Popen[bytes], log_path: Path, verify: object = False,
-               timeout: float = 30.0) -> None:
+               timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
