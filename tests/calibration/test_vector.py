@@ -137,3 +137,22 @@ def test_series_order_follows_time_across_offsets_naive_times_and_ties() -> None
     scores, _ = score_vectorised(spec, features_of(spec, requests), params)
     assert expected_scores is not None and scores.tolist() == expected_scores.tolist()
     assert scores[0] != scores[1]
+
+
+@pytest.mark.parametrize(
+    ("ids", "counts"),
+    [(("phq", "phq9"), (2, 2)), (("b", "a"), (2, 2)), (("a", "b"), (2, 2)), (("gad7", "phq9"), (3, 2)),
+     (("zz", "z"), (2, 2))],
+)
+def test_outcome_picks_the_same_series_as_the_engine_on_ties(ids: tuple[str, str], counts: tuple[int, int]) -> None:
+    spec = ENGINES["outcome_score"]
+    body = []
+    for (instrument, n), (start, end) in zip(zip(ids, counts), ((20.0, 5.0), (4.0, 18.0)), strict=True):
+        for k in range(n):
+            score = start if k < n - 1 else end
+            body.append({"instrumentId": instrument, "instrumentName": instrument, "score": score,
+                         "maxScore": 27, "createdAt": f"2026-0{k + 1}-01T00:00:00Z"})
+    request = msgspec.convert({"assessments": body}, spec.request_type)
+    expected, _ = score_each(spec, [request], default_pair("outcome_score"), NOW)
+    scores, _ = score_vectorised(spec, features_of(spec, [request]), spec.default_params)
+    assert expected is not None and scores.tolist() == expected.tolist()

@@ -21,7 +21,6 @@ import numpy.typing as npt
 from attunio.engines.common import as_utc
 from attunio.engines.outcome import OutcomeParams, OutcomeRequest
 from attunio.engines.relapse import RelapseParams, RelapseRequest
-from attunio.engines.scales import group, most_covered
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -77,11 +76,21 @@ def _micros(moment: datetime) -> int:
     return (as_utc(moment) - _EPOCH) // _MICROSECOND
 
 
-def _relapse_series(requests: Sequence[RelapseRequest]) -> tuple[Floats, Floats]:
-    """`scales.group` for every request at once. Assessments are flattened once, then sorted by
-    (request, instrument, time, position): the position keeps ties in request order, as the
-    engine's stable sort does. Each (request, instrument) run is one series; its last two entries
-    give the latest fraction and the rise."""
+class _Series(msgspec.Struct, frozen=True, kw_only=True):
+    """Every request's administrations grouped as `scales.group` groups them, as flat arrays: entries
+    sorted by (request, instrument, time, position), one series per (request, instrument) run."""
+
+    row: Ints  # per series: the request it belongs to
+    code: Ints  # per series: instrument code, an index into `ids`
+    first: Ints  # per series: index of its oldest administration in the sorted arrays
+    last: Ints  # per series: index of its latest administration
+    time: Ints  # sorted: administration time, exact microseconds
+    score: Floats  # sorted
+    top: Floats  # sorted: maxScore
+    ids: list[str]
+
+
+def _series(requests: Sequence[RelapseRequest | OutcomeRequest]) -> _Series | None:
     codes: dict[str, int] = {}
     rows, instruments, times, scores, tops = [], [], [], [], []
     for row, request in enumerate(requests):
@@ -91,29 +100,41 @@ def _relapse_series(requests: Sequence[RelapseRequest]) -> tuple[Floats, Floats]
             times.append(_micros(item.createdAt))
             scores.append(item.score)
             tops.append(item.maxScore)
-    count = len(requests)
     if not rows:
-        return np.full((count, 1), NAN), np.zeros((count, 1))
+        return None
     row_of = np.array(rows, dtype=np.int64)
     code_of = np.array(instruments, dtype=np.int64)
-    order = np.lexsort((np.arange(len(rows)), np.array(times, dtype=np.int64), code_of, row_of))
+    time_of = np.array(times, dtype=np.int64)
+    # The position breaks ties in request order, as the engine's stable sort does.
+    order = np.lexsort((np.arange(len(rows)), time_of, code_of, row_of))
     row_of, code_of = row_of[order], code_of[order]
-    frac = (np.array(scores, dtype=np.float64) / np.array(tops, dtype=np.float64))[order]
     ends = np.ones(len(order), dtype=np.bool_)
     ends[:-1] = (row_of[1:] != row_of[:-1]) | (code_of[1:] != code_of[:-1])
     last = np.flatnonzero(ends)
-    first = np.concatenate(([0], last[:-1] + 1))
+    return _Series(
+        row=row_of[last], code=code_of[last], first=np.concatenate(([0], last[:-1] + 1)), last=last,
+        time=time_of[order], score=np.array(scores, dtype=np.float64)[order],
+        top=np.array(tops, dtype=np.float64)[order], ids=list(codes),
+    )
+
+
+def _relapse_series(requests: Sequence[RelapseRequest]) -> tuple[Floats, Floats]:
+    """Latest fraction and rise of every series, laid out as a (request, series) grid."""
+    count = len(requests)
+    grouped = _series(requests)
+    if grouped is None:
+        return np.full((count, 1), NAN), np.zeros((count, 1))
+    frac = grouped.score / grouped.top
+    last, first = grouped.last, grouped.first
     rise = np.where(last > first, frac[last] - frac[np.maximum(last - 1, 0)], 0.0)
-    series_row = row_of[last]
-    # Column of each series within its request's row of the (request, series) grid.
     starts = np.ones(len(last), dtype=np.bool_)
-    starts[1:] = series_row[1:] != series_row[:-1]
+    starts[1:] = grouped.row[1:] != grouped.row[:-1]
     index = np.arange(len(last))
     column = index - np.maximum.accumulate(np.where(starts, index, 0))
     latest = np.full((count, int(column.max()) + 1), NAN)
     rises = np.zeros_like(latest)
-    latest[series_row, column] = frac[last]
-    rises[series_row, column] = rise
+    latest[grouped.row, column] = frac[last]
+    rises[grouped.row, column] = rise
     return latest, rises
 
 
@@ -177,12 +198,33 @@ class OutcomeFeatures(msgspec.Struct, frozen=True, kw_only=True):
     sleep: Floats
 
 
-def _reduction(request: OutcomeRequest) -> float | None:
-    chosen = most_covered([s for s in group(request.assessments) if len(s.points) >= 2])
-    if chosen is None:
-        return None
-    first, last = chosen.first.score, chosen.latest.score
-    return (first - last) / first if first > 0 else (0.0 if last == 0 else -1.0)
+def _reductions(requests: Sequence[OutcomeRequest]) -> Floats:
+    """Relative symptom reduction of each request's most covered series (`outcome._symptoms`), NaN
+    where no instrument was given twice. The choice follows `scales.most_covered`: most
+    administrations, then the latest administered, then the instrument whose negated code points
+    compare highest."""
+    reduction = np.full(len(requests), NAN)
+    grouped = _series(requests)
+    if grouped is None:
+        return reduction
+    size = grouped.last - grouped.first + 1
+    eligible = np.flatnonzero(size >= 2)
+    if not len(eligible):
+        return reduction
+    by_key = sorted(range(len(grouped.ids)), key=lambda c: tuple(-ord(ch) for ch in grouped.ids[c]))
+    id_rank = np.empty(len(grouped.ids), dtype=np.int64)
+    id_rank[by_key] = np.arange(len(by_key))
+    rows = grouped.row[eligible]
+    order = np.lexsort((id_rank[grouped.code[eligible]], grouped.time[grouped.last[eligible]], size[eligible], rows))
+    chosen = eligible[order]
+    is_best = np.ones(len(chosen), dtype=np.bool_)
+    is_best[:-1] = rows[order][1:] != rows[order][:-1]
+    best = chosen[is_best]
+    first, last = grouped.score[grouped.first[best]], grouped.score[grouped.last[best]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = (first - last) / first
+    reduction[grouped.row[best]] = np.where(first > 0, relative, np.where(last == 0, 0.0, -1.0))
+    return reduction
 
 
 def outcome_has_evidence(r: OutcomeRequest) -> bool:
@@ -195,7 +237,7 @@ def outcome_has_evidence(r: OutcomeRequest) -> bool:
 
 def outcome_features(requests: Sequence[OutcomeRequest]) -> OutcomeFeatures:
     return OutcomeFeatures(
-        reduction=_optional([_reduction(r) for r in requests]),
+        reduction=_reductions(requests),
         dmse=_optional([r.dmseLatencyPctChange for r in requests]),
         medications=np.array([r.activeMedications for r in requests], dtype=np.float64),
         biomarkers=np.array([r.biomarkerWatchCount for r in requests], dtype=np.float64),
