@@ -1,8 +1,8 @@
 """Relapse and outcome scores for many requests at once, under any parameter set (numpy).
 
 Scoring an evaluation set under two parameter sets splits into a part that does not depend on the
-parameters (grouping assessments into series, fractions, rises: `*_features`, one pass in Python)
-and a part that does (`*_scores`, array arithmetic). The array code performs the same IEEE
+parameters (`*_features`: one pass flattens the assessments, then numpy groups them into series as
+`scales.group` does) and a part that does (`*_scores`, array arithmetic). The array code performs the same IEEE
 operations in the same order as `relapse.analyze` and `outcome.analyze`, and rounds half away from
 zero on the exact binary value exactly as `common.round_half_up` does, so its scores and levels are
 equal, not merely close, to the per-request engine's (tests/calibration/test_vector.py proves it).
