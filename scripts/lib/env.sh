@@ -4,6 +4,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="${ATTUNIO_VENV:-$ROOT/.venv}"
+# The appliance refuses unknown ATTUNIO_* variables, and this one is for the scripts only.
+unset ATTUNIO_VENV
 PY="$VENV/bin/python"
 
 # pip here may be configured with local mirror folders that do not exist on every machine; its

@@ -176,6 +176,12 @@ def test_mtls_refuses_certificate_from_another_ca(mtls: Served, tls_pki: Pki) ->
     assert_refused(mtls.port, ctx, signed_client(tls_pki), "request")
 
 
+def test_mtls_refuses_a_revoked_certificate(serve: Callable[..., Served], tls_pki: Pki) -> None:
+    served = serve(client_ca_file=str(tls_pki.hospital_ca), client_crl_file=str(tls_pki.hospital_crl))
+    revoked = client_context(tls_pki, cert=(tls_pki.revoked_client_cert, tls_pki.revoked_client_key))
+    assert_refused(served.port, revoked, signed_client(tls_pki), "request")
+
+
 def test_mtls_under_intermediate_refuses_tls12_client_without_certificate(
     serve: Callable[..., Served], tls_pki: Pki
 ) -> None:
