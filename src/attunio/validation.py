@@ -46,6 +46,9 @@ def decoder_for(request_type: type) -> msgspec.json.Decoder[Any]:
     return decoder
 
 
+NOT_UTF8 = "Request body is not valid JSON: it is not valid UTF-8 text."
+
+
 def decode_request(body: bytes, spec: EngineSpec) -> Any:
     """Decode `body` into `spec.request_type` or raise `RequestInvalid` naming every problem."""
     decoder = decoder_for(spec.request_type)
@@ -55,6 +58,9 @@ def decode_request(body: bytes, spec: EngineSpec) -> Any:
         raise RequestInvalid(spec.invalid_message, _slow_issues(body, spec.request_type, exc)) from None
     except msgspec.DecodeError as exc:
         raise RequestInvalid(f"Request body is not valid JSON: {exc}", []) from None
+    except UnicodeDecodeError:
+        # msgspec reports invalid UTF-8 inside a string as a plain UnicodeDecodeError.
+        raise RequestInvalid(NOT_UTF8, []) from None
     if _has_rules[spec.request_type] and _breaks_rules(request):
         raise RequestInvalid(spec.invalid_message, list(_typed_rule_issues(request, "")))
     if spec.missing_evidence is not None and (needed := spec.missing_evidence(request)):
@@ -68,6 +74,8 @@ def decode_request(body: bytes, spec: EngineSpec) -> Any:
 def _slow_issues(body: bytes, request_type: type, exc: msgspec.ValidationError) -> list[Issue]:
     try:
         raw = msgspec.json.decode(body)
+    except UnicodeDecodeError:
+        return [Issue("", NOT_UTF8)]
     except msgspec.DecodeError:
         # Valid JSON syntax that Python cannot hold (e.g. 1e400): msgspec's account is the best one.
         return [_from_msgspec(str(exc))]

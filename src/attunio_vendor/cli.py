@@ -155,7 +155,7 @@ def sign_bundle(
     try:
         if not isinstance(msgspec.json.decode(payload), dict):
             raise click.ClickException("the payload must be a JSON object")
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         raise click.ClickException("the payload is not valid JSON") from None
     key = open_private_key(key_path, passphrase_file)
     write_new(output, sign_envelope(payload, payload_type, key), 0o644)

@@ -188,7 +188,7 @@ def read_bundle(
     signer = _signer(data, trusted_keys)
     try:
         payload = _payload_decoder.decode(payload_bytes)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise BundleRefused("bad_payload", f"the signed payload is not a calibration payload: {exc}") from None
     spec = ENGINES.get(payload.engine)
     if spec is None:

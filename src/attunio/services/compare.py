@@ -101,7 +101,7 @@ def load_dataset(lines: Iterable[bytes], spec: EngineSpec, progress: Progress | 
             if b'"request"' in line:
                 data.invalid.append((number, str(exc)))
                 continue
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
             data.invalid.append((number, f"not JSON: {exc}"))
             continue
         else:
@@ -131,7 +131,7 @@ def _fast_decode(body: bytes, spec: EngineSpec) -> Any:
     tested on a set full of invalid lines.)"""
     try:
         request = decoder_for(spec.request_type).decode(body)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         return decode_request(body, spec)
     rules_hold = all(
         getattr(item, field) <= getattr(item, limit)
