@@ -34,7 +34,6 @@ class RequestInvalid(Exception):
         self.issues = issues
 
 
-NOT_UTF8 = "Request body is not valid JSON: it is not UTF-8."
 _decoders: dict[type, msgspec.json.Decoder[Any]] = {}
 _has_rules: dict[type, bool] = {}
 
@@ -45,6 +44,9 @@ def decoder_for(request_type: type) -> msgspec.json.Decoder[Any]:
         decoder = _decoders[request_type] = msgspec.json.Decoder(request_type, strict=True)
         _has_rules[request_type] = _needs_rules(mi.type_info(request_type))
     return decoder
+
+
+NOT_UTF8 = "Request body is not valid JSON: it is not valid UTF-8 text."
 
 
 def decode_request(body: bytes, spec: EngineSpec) -> Any:

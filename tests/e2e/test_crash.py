@@ -139,8 +139,8 @@ def check_store(served: Served, ledger: Ledger) -> None:
         assert len(key_ids) >= len(ledger.keys_reported) + 2  # every key the CLI printed exists
         tables = {row[0] for row in store.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "model_versions" in tables:
-            active = store.query("SELECT engine_key, count(*) FROM model_versions WHERE state = 'active'"
-                                 " GROUP BY engine_key HAVING count(*) > 1")
+            active = store.query("SELECT engine, count(*) FROM model_versions WHERE state = 'active'"
+                                 " GROUP BY engine HAVING count(*) > 1")
             assert active == []
         used = int(store.one("SELECT coalesce(sum(count), 0) FROM usage_daily")[0])
         assert ledger.live_answered <= used <= ledger.live_answered + ledger.in_flight_bound, (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import ssl
 import subprocess
@@ -204,7 +203,6 @@ OPENSSL_CASES = [
 ]
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl command-line tool not installed")
 @pytest.mark.parametrize(("profile", "flags", "accepted"), OPENSSL_CASES)
 def test_openssl_s_client(
     request: pytest.FixtureRequest, tls_pki: Pki, profile: str, flags: list[str], accepted: bool

@@ -16,6 +16,7 @@ from attunio.cli.init import init
 from attunio.cli.instance import instance
 from attunio.cli.keys import keys
 from attunio.cli.license import license_group
+from attunio.cli.models import models
 from attunio.cli.serve import serve
 from attunio.cli.tls import tls
 from attunio.cli.usage import usage
@@ -34,7 +35,8 @@ def cli(click_ctx: click.Context, config: Path | None) -> None:
     click_ctx.obj = Context(config)
 
 
-for command in (init, serve, apps, keys, admins, audit, tls, license_group, usage, instance, backup, restore):
+for command in (init, serve, apps, keys, admins, audit, tls, license_group, usage, instance, models, backup,
+                restore):
     cli.add_command(command)
 
 
