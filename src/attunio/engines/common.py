@@ -82,6 +82,8 @@ def round_half_up(value: float, digits: int = 0) -> float:
 
 
 def round_int(value: float) -> int:
+    if not math.isfinite(value):  # a ratio over a vanishing baseline; int() of it would raise
+        return int(math.copysign(2**53, value)) if math.isinf(value) else 0
     return int(round_half_up(value, 0))
 
 
