@@ -27,6 +27,10 @@ from attunio.store import Store, create_key_file
 
 REPO = Path(__file__).resolve().parents[1]
 ALLOWED_ORIGIN = "https://telehealth.example"
+# Every log file a served appliance wrote and every key or token handed out in this session, kept in
+# tests/logscan.py (one module object, whichever name pytest imports this conftest under) and read
+# after the last test (see `log_scan` below).
+from tests.logscan import FIGURES, ISSUED_SECRETS, SERVED_LOGS  # noqa: E402
 
 
 def settings_env(root: Path, **extra: str) -> dict[str, str]:
@@ -78,6 +82,7 @@ class Keys:
         if not any(a.name == self.app for a in self.access.list_apps()):
             self.access.create_app(self.app, actor="test")
         _, key = self.access.create_key(self.app, key_type, mode, actor="test", origins=origins)  # type: ignore[arg-type]
+        ISSUED_SECRETS.add(key)
         return key
 
 
@@ -127,7 +132,9 @@ class Served:
         args = ["keys", "create", "--app", app, "--create-app", "--type", key_type, "--mode", mode]
         for origin in origins:
             args += ["--origin", origin]
-        return self.cli(*args).stdout.strip().splitlines()[-1]
+        key = self.cli(*args).stdout.strip().splitlines()[-1]
+        ISSUED_SECRETS.add(key)
+        return key
 
     def stop(self, sig: int | None = None) -> None:
         if self.process.poll() is None:
@@ -155,7 +162,7 @@ def run_cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.C
 
 
 def wait_ready(url: str, process: subprocess.Popen[bytes], log_path: Path, verify: object = False,
-               timeout: float = 30.0) -> None:
+               timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -176,6 +183,7 @@ def start_served(root: Path, *, workers: int = 1, scheme: str = "http", init: bo
     if init:
         run_cli(env, "init")
     log_path = root / "server.log"
+    SERVED_LOGS.append(log_path)
     log = log_path.open("wb")
     process = subprocess.Popen([sys.executable, "-m", "attunio", "serve"], env={**os.environ, **env,
                                "PYTHONPATH": str(REPO / "src")}, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
@@ -203,3 +211,43 @@ def serve_appliance(tmp_path: Path) -> Iterator[Callable[..., Served]]:
 @pytest.fixture
 def served(serve_appliance: Callable[..., Served]) -> Served:
     return serve_appliance()
+
+
+# --- reliability: release-size runs, run figures, and the session-end log scan ---------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--long", action="store_true", default=False,
+                     help="Release-check sizes for the fuzz and crash runs (docs/security.md).")
+
+
+@pytest.fixture(scope="session")
+def long_run(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--long"))
+
+
+@pytest.fixture(scope="session")
+def figures() -> dict[str, object]:
+    """Counts that docs/security.md quotes (requests fuzzed, crash rounds…), printed at the end."""
+    return FIGURES
+
+
+def pytest_terminal_summary(terminalreporter: object, exitstatus: int, config: pytest.Config) -> None:
+    if FIGURES.get("log_files_scanned") or set(FIGURES) - {"log_files_scanned", "log_lines_scanned"}:
+        import json
+
+        terminalreporter.write_sep("-", "reliability figures")  # type: ignore[attr-defined]
+        terminalreporter.write_line(json.dumps(FIGURES, sort_keys=True))  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def log_scan() -> Iterator[None]:
+    """After the whole session: no line any served appliance printed holds a key, a token, a body
+    or a sessionRef (tests/logscan.py says exactly what is looked for)."""
+    yield
+    from tests.logscan import scan
+
+    problems, lines = scan(SERVED_LOGS, ISSUED_SECRETS)
+    FIGURES["log_lines_scanned"] = lines
+    FIGURES["log_files_scanned"] = len(SERVED_LOGS)
+    assert not problems, "secrets or payloads in appliance logs:\n" + "\n".join(problems[:20])

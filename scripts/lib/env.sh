@@ -4,6 +4,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="${ATTUNIO_VENV:-$ROOT/.venv}"
+# The appliance refuses unknown ATTUNIO_* variables, and this one is for the scripts only.
+unset ATTUNIO_VENV
 PY="$VENV/bin/python"
 
 # pip here may be configured with local mirror folders that do not exist on every machine; its
@@ -27,7 +29,10 @@ find_python() {
 ensure_venv() {
   local want="runtime" stamp_src
   [ "${1:-}" = "dev" ] && want="dev"
-  stamp_src="$(cat "$ROOT/requirements.lock" "$ROOT/pyproject.toml"; [ "$want" = dev ] && cat "$ROOT/requirements-dev.lock")"
+  stamp_src="$(cat "$ROOT/requirements.lock" "$ROOT/pyproject.toml")"
+  if [ "$want" = dev ]; then
+    stamp_src="$stamp_src$(cat "$ROOT/requirements-dev.lock")"
+  fi
   local stamp; stamp="$want-$(printf '%s' "$stamp_src" | sha256sum | cut -c1-16)"
   if [ -x "$PY" ] && [ "$(cat "$VENV/.attunio-stamp" 2>/dev/null)" = "$stamp" ]; then
     return 0

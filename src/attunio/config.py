@@ -49,6 +49,8 @@ class TlsSettings(Struct, kw_only=True, forbid_unknown_fields=True):
     key_password_file: str = ""
     client_ca_file: str = ""
     """PEM CA bundle. When set, clients must present a certificate signed by it (mTLS)."""
+    client_crl_file: str = ""
+    """PEM CRLs of the client CAs. When set, revoked client certificates are refused; read at start-up."""
     hostnames: list[str] = msgspec.field(default_factory=lambda: ["localhost"])
     ip_addresses: list[str] = msgspec.field(default_factory=lambda: ["127.0.0.1", "::1"])
     hsts_max_age: Annotated[int, Meta(ge=0, le=63072000)] = 31536000

@@ -46,6 +46,9 @@ def decoder_for(request_type: type) -> msgspec.json.Decoder[Any]:
     return decoder
 
 
+NOT_UTF8 = "Request body is not valid JSON: it is not valid UTF-8 text."
+
+
 def decode_request(body: bytes, spec: EngineSpec) -> Any:
     """Decode `body` into `spec.request_type` or raise `RequestInvalid` naming every problem."""
     decoder = decoder_for(spec.request_type)
@@ -55,6 +58,9 @@ def decode_request(body: bytes, spec: EngineSpec) -> Any:
         raise RequestInvalid(spec.invalid_message, _slow_issues(body, spec.request_type, exc)) from None
     except msgspec.DecodeError as exc:
         raise RequestInvalid(f"Request body is not valid JSON: {exc}", []) from None
+    except UnicodeDecodeError:
+        # msgspec reports invalid UTF-8 inside a string this way rather than as a DecodeError.
+        raise RequestInvalid(NOT_UTF8, []) from None
     if _has_rules[spec.request_type] and _breaks_rules(request):
         raise RequestInvalid(spec.invalid_message, list(_typed_rule_issues(request, "")))
     if spec.missing_evidence is not None and (needed := spec.missing_evidence(request)):
@@ -66,11 +72,19 @@ def decode_request(body: bytes, spec: EngineSpec) -> Any:
 
 
 def _slow_issues(body: bytes, request_type: type, exc: msgspec.ValidationError) -> list[Issue]:
+    # The typed decoder can refuse a body before reading all of it (an unknown field, then trailing
+    # garbage or thousands of nested arrays), and the untyped one refuses numbers beyond a double:
+    # all of these must stay a 400, never a 500.
     try:
         raw = msgspec.json.decode(body)
-    except msgspec.DecodeError:
-        # Valid JSON syntax that Python cannot hold (e.g. 1e400): msgspec's account is the best one.
+    except msgspec.ValidationError:
         return [_from_msgspec(str(exc))]
+    except msgspec.DecodeError as not_json:
+        raise RequestInvalid(f"Request body is not valid JSON: {not_json}", []) from None
+    except RecursionError:
+        raise RequestInvalid("Request body nests too deeply to be a request.", []) from None
+    except UnicodeDecodeError:
+        raise RequestInvalid(NOT_UTF8, []) from None
     issues = list(_walk(raw, mi.type_info(request_type), ""))
     # The walk mirrors msgspec's rules; should it ever miss one, msgspec's own words still reach
     # the client rather than an empty list.

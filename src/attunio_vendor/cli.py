@@ -141,6 +141,26 @@ def verify_usage_report(report_path: Path, previous: Path | None, instance_key: 
     )
 
 
+def _check_calibration(payload: bytes) -> None:
+    """Run the appliance's own payload checks before signing, so the vendor never ships a bundle
+    every appliance would refuse (unknown engine or parameter, a value outside its cap, a lowered
+    safety floor). Version order and expiry depend on each appliance and are checked there."""
+    from attunio.engines import ENGINES
+    from attunio.services.bundles import BundleRefused, CalibrationPayload, check_params
+
+    try:
+        decoded = msgspec.json.decode(payload, type=CalibrationPayload, strict=True)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"not a calibration payload: {exc}") from None
+    spec = ENGINES.get(decoded.engine)
+    if spec is None:
+        raise click.ClickException(f"no engine {decoded.engine!r}; known: {', '.join(ENGINES)}")
+    try:
+        check_params(spec, decoded.params)
+    except BundleRefused as exc:
+        raise click.ClickException(f"appliances would refuse this bundle ({exc.reason}): {exc.message}") from None
+
+
 @main.command("sign-bundle")
 @click.option("--key", "key_path", required=True, type=ExistingFile)
 @click.option("--passphrase-file", type=ExistingFile)
@@ -155,8 +175,10 @@ def sign_bundle(
     try:
         if not isinstance(msgspec.json.decode(payload), dict):
             raise click.ClickException("the payload must be a JSON object")
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         raise click.ClickException("the payload is not valid JSON") from None
+    if payload_type == CALIBRATION_PAYLOAD_TYPE:
+        _check_calibration(payload)
     key = open_private_key(key_path, passphrase_file)
     write_new(output, sign_envelope(payload, payload_type, key), 0o644)
     click.echo(f"signed {payload_path} as {payload_type} with {key_id(key.public_key())}: {output}")

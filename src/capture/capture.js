@@ -222,7 +222,7 @@ export class AttunioSession extends EventTarget {
     if (pa && ca) {
       latencies = responseLatencies(ca.segments, pa.segments, this.options);
       latencySource = 'two-stream';
-    } else if (pa && this.options.singleStreamLatency !== false) {
+    } else if (pa && this.options.singleStreamLatency) {
       latencies = singleStreamLatencies(pa.segments, this.options);
       latencySource = 'single-stream';
     }

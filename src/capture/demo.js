@@ -37,7 +37,8 @@ function showError(err) {
   demo.lastError = { code: err.code ?? 'error', message: err.message };
   const el = $('error');
   const issues = (err.issues ?? []).map((i) => `${i.path}: ${i.message}`).join('; ');
-  el.textContent = `${err.message}${issues ? ` (${issues})` : ''}`;
+  const hint = err.code === 'forbidden' ? ` This page's origin is ${location.origin}.` : '';
+  el.textContent = `${err.message}${issues ? ` (${issues})` : ''}${hint}`;
   el.hidden = false;
 }
 

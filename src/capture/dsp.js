@@ -40,6 +40,7 @@ export const DEFAULTS = Object.freeze({
   // new utterance are taken as turn gaps.
   turnGapMinSec: 0.7,
   turnGapMaxSec: 20,
+  singleStreamLatency: true, // false: send no latency without the other party's stream
   // Two-stream latency: a reply this long after the other speaker stopped is
   // not a reply to them.
   maxLatencySec: 20,

@@ -106,10 +106,16 @@ def test_unsupported_media_type(client: TestClient, keys: Keys, content_type: st
              415, "unsupported_media_type")
 
 
-def test_malformed_json(client: TestClient, keys: Keys) -> None:  # type: ignore[type-arg]
-    response = client.post(DMSE, content=b'{"responseLatencySeconds": 2.6,',
-                           headers={**auth(keys.issue()), "Content-Type": "application/json"})
-    envelope(response, 400, "invalid_request")
+@pytest.mark.parametrize("body", [
+    b'{"responseLatencySeconds": 2.6,',
+    b'{"responseLatencySeconds": 2.6, "sessionRef": "\xff"}',  # invalid UTF-8 inside a string
+    b'{"\xff": 1}',
+    b'{"responseLatencySeconds": 2.6, "sessionRef": "\xed\xa0\x80"}',  # an encoded lone surrogate
+    b"\xff\xfe",
+])
+def test_malformed_json(client: TestClient, keys: Keys, body: bytes) -> None:  # type: ignore[type-arg]
+    response = client.post(DMSE, content=body, headers={**auth(keys.issue()), "Content-Type": "application/json"})
+    assert envelope(response, 400, "invalid_request")["message"].startswith("Request body is not valid JSON")
 
 
 def test_server_error_leaks_nothing(client: TestClient, keys: Keys, services: Services,  # type: ignore[type-arg]

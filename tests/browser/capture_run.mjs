@@ -3,7 +3,7 @@
 //
 // Usage: node capture_run.mjs CONFIG.json > RESULT.json
 // CONFIG: { chromium, baseUrl, key, outDir,
-//           rateCases: [{ name, wav, timeoutSec }],
+//           rateCases: [{ name, wav, timeoutSec, key?, screenshot? }],
 //           twoStream: { patientWav, clinicianWav, durationSec } | null,
 //           screenshotCase }
 import { chromium } from 'playwright-core';
@@ -92,11 +92,11 @@ async function withBrowser(wav, fn) {
   }
 }
 
-const demoUrl = () => `${config.baseUrl}/demo#key=${encodeURIComponent(config.key)}`;
+const demoUrl = (key = config.key) => `${config.baseUrl}/demo#key=${encodeURIComponent(key)}`;
 
 async function rateCase(c) {
   return withBrowser(c.wav, async (page) => {
-    await page.goto(demoUrl(), { waitUntil: 'load' });
+    await page.goto(demoUrl(c.key), { waitUntil: 'load' });
     // Every state the live indicator passes through, as a person would see it.
     await page.evaluate(() => {
       window.__statusSeen = new Set();
@@ -129,10 +129,12 @@ async function rateCase(c) {
       statusSeen: [...window.__statusSeen],
       metrics: (({ segments, nucleiTimes, clinicianSegments, ...m }) => ({ ...m, segments }))(window.attunioDemo.session.metrics()),
     }));
-    if (config.screenshotCase === c.name) {
+    if (config.screenshotCase === c.name || c.screenshot) {
       await page.waitForTimeout(300);
-      await page.screenshot({ path: join(config.outDir, 'demo-after-analysis.png'), fullPage: true });
+      const file = c.screenshot ?? 'demo-after-analysis.png';
+      await page.screenshot({ path: join(config.outDir, file), fullPage: true });
     }
+    state.errorShown = await page.locator('#error').isVisible() ? await page.locator('#error').textContent() : null;
     return { name: c.name, ...state };
   });
 }

@@ -62,6 +62,8 @@ STATIC_FILES = {"/demo", *(f"/sdk/{name}" for name in (
 class Appliance:
     base_url: str
     publishable_key: str
+    # A valid publishable key whose allow-list does not hold the demo's origin.
+    foreign_key: str
 
 
 # --------------------------------------------------------------------------------------------
@@ -71,7 +73,8 @@ class Appliance:
 @pytest.fixture
 def appliance(served: Served) -> Appliance:
     key = served.new_key("publishable", "test", origins=(served.base_url,), app="Capture demo")
-    return Appliance(served.base_url, key)
+    other = served.new_key("publishable", "test", origins=("https://telehealth.example",), app="Capture demo")
+    return Appliance(served.base_url, key, other)
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,9 +124,9 @@ class RateCase:
     speech_seconds: float
 
 
-def make_rate_case(tmp: Path, speed: int) -> RateCase:
+def make_rate_case(tmp: Path, speed: int, text: str = TEXT) -> RateCase:
     raw = tmp / f"speech-{speed}.wav"
-    espeak(raw, TEXT, speed)
+    espeak(raw, text, speed)
     mic = tmp / f"mic-{speed}.wav"
     # 48 kHz mono 16-bit is what a microphone delivers; the lead-in covers capture start-up.
     sox = ["sox", str(raw), "-r", "48000", "-b", "16", "-c", "1", str(mic), "pad", str(LEAD_IN), "1.0"]
@@ -131,7 +134,7 @@ def make_rate_case(tmp: Path, speed: int) -> RateCase:
     rate, samples = read_wav(mic)
     a, b = voiced_bounds(samples)
     seconds = (b - a) / rate
-    return RateCase(f"espeak-{speed}", mic, len(TEXT.split()) / seconds * 60, seconds)
+    return RateCase(f"espeak-{speed}", mic, len(text.split()) / seconds * 60, seconds)
 
 
 @dataclass
@@ -276,13 +279,17 @@ def test_demo_in_chromium_measures_rate_and_latency_and_sends_only_numbers(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     cases = [make_rate_case(tmp_path, s) for s in SPEEDS]
     talk = make_conversation(tmp_path)
+    short = make_rate_case(tmp_path, 200, "I am fine, thank you. I slept well.")
     config = {
         "chromium": CHROMIUM,
         "baseUrl": appliance.base_url,
         "key": appliance.publishable_key,
         "outDir": str(ARTIFACTS),
-        "rateCases": [{"name": c.name, "wav": str(c.wav), "timeoutSec": LEAD_IN + c.speech_seconds + 20}
-                      for c in cases],
+        "rateCases": [
+            *({"name": c.name, "wav": str(c.wav), "timeoutSec": LEAD_IN + c.speech_seconds + 20} for c in cases),
+            {"name": "foreign-origin", "wav": str(short.wav), "timeoutSec": 30, "key": appliance.foreign_key,
+             "screenshot": "demo-origin-refused.png"},
+        ],
         "twoStream": {"patientWav": str(talk.patient), "clinicianWav": str(talk.clinician),
                       "durationSec": talk.seconds},
         "screenshotCase": cases[1].name,
@@ -295,7 +302,8 @@ def test_demo_in_chromium_measures_rate_and_latency_and_sends_only_numbers(
     (ARTIFACTS / "results.json").write_text(json.dumps(results, indent=1))
 
     estimates = []
-    for case, run in zip(cases, results["rateCases"], strict=True):
+    *rate_runs, refused = results["rateCases"]
+    for case, run in zip(cases, rate_runs, strict=True):
         assert run["state"] == "done", f"{case.name}: {run['error']} {run['console']}"
         assert {"listening", "speaking", "pause"} <= set(run["statusSeen"]), run["statusSeen"]
         body = check_network(run, appliance)
@@ -318,6 +326,13 @@ def test_demo_in_chromium_measures_rate_and_latency_and_sends_only_numbers(
     assert abs(body["responseLatencySeconds"] - mean_truth) <= 0.150, (body, mean_truth)
     assert body["sessionRef"] == "browser-two-stream"
     assert two["result"]["object"] == "dmse.analysis"
+
+    # A key that is not allow-listed for this origin: the API refuses, the page says why, and
+    # still nothing but the numbers was sent.
+    assert refused["state"] == "error" and refused["error"]["code"] == "forbidden", refused["error"]
+    assert "origin is not allowed" in (refused["errorShown"] or "")
+    refused_app = Appliance(appliance.base_url, appliance.foreign_key, appliance.foreign_key)
+    check_network(refused, refused_app)
 
     screenshot = ARTIFACTS / "demo-after-analysis.png"
     assert screenshot.stat().st_size > 20_000

@@ -123,3 +123,10 @@ def test_bad_setting_stops_with_the_setting_named(run, monkeypatch: pytest.Monke
     monkeypatch.setenv("ATTUNIO_SERVER_PORT", "70000")
     result = run("apps", "list", ok=False)
     assert "server.port" in result.output and "65535" in result.output
+
+
+def test_init_with_existing_key_never_creates_one(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run("init", "--existing-key", ok=False)
+    assert result.exit_code == 1 and "mount the key secret" in result.output
+    assert not (tmp_path / "secrets" / "store.key").exists()
+    assert not (tmp_path / "data" / "attunio.db").exists()

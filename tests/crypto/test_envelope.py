@@ -73,6 +73,7 @@ KID = key_id(VENDOR.public_key())
         (_edit(extra=1), "malformed"),
         (b"[]", "malformed"),
         (b"{", "malformed"),
+        (b'{"payloadType": "\xff"}', "malformed"),  # invalid UTF-8 inside a string
     ],
 )
 def test_refusals_name_their_reason(data: bytes, reason: str) -> None:

@@ -54,6 +54,17 @@ def test_every_single_byte_change_anywhere_is_refused() -> None:
     assert checked > 5 * len(LICENSE)
 
 
+@pytest.mark.slow
+def test_every_possible_byte_value_at_every_position_is_refused() -> None:
+    # Exhaustive (about 150,000 files); the fast test above covers the same positions with fewer values.
+    for position in range(len(LICENSE)):
+        head, tail = LICENSE[:position], LICENSE[position + 1 :]
+        for value in range(256):
+            if value != LICENSE[position]:
+                with pytest.raises(LicenseFileError):
+                    read_license(head + bytes([value]) + tail, TRUST)
+
+
 @settings(max_examples=300, deadline=None)
 @given(position=st.integers(0, len(LICENSE) - 1), value=st.integers(0, 255))
 def test_any_replacement_byte_is_refused(position: int, value: int) -> None:

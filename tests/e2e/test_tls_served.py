@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import ssl
 import subprocess
 from collections.abc import Callable
@@ -37,7 +36,6 @@ def test_appliance_serves_tls13_with_security_headers(serve_appliance: Callable[
         assert ready["status"] == "ready" and ready["warnings"] == []
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl not installed")
 def test_tls_show_and_curl_line(serve_appliance: Callable[..., Served]) -> None:
     served = serve_appliance(**TLS_ON)
     shown = served.cli("tls", "show").stdout

@@ -22,6 +22,8 @@ from attunio.engines.scales import group, most_covered, severity_of
         (2.5, 0, 3.0),
         (-2.5, 0, -3.0),
         (68.044, 0, 68.0),
+        (3.9e121, 1, 3.9e121),
+        (-1e300, 0, -1e300),
     ],
 )
 def test_round_half_up(value: float, digits: int, expected: float) -> None:

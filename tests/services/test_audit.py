@@ -40,3 +40,22 @@ def test_swapped_events_are_caught(store: Store) -> None:
         store.conn.execute("UPDATE audit SET seq = 2 WHERE seq = -1")
     problem = audit.verify(store)[1]
     assert problem is not None and "event 1" in problem
+
+
+def test_deleted_newest_events_are_caught(store: Store) -> None:
+    _three_events(store)
+    with store.write():
+        store.conn.execute("DELETE FROM audit WHERE seq = 3")
+    problem = audit.verify(store)[1]
+    assert problem is not None and "ends at event 2 but event 3 was recorded" in problem
+
+
+def test_a_replaced_newest_event_is_caught(store: Store) -> None:
+    _three_events(store)
+    with store.write():
+        store.conn.execute("DELETE FROM audit WHERE seq = 3")
+    AccessService(store, SystemClock()).create_app("D", actor="t")  # seq 3 again, a different event
+    with store.write():
+        store.conn.execute("UPDATE settings SET value = '3:' || (SELECT hash FROM audit WHERE seq = 2)"
+                           " WHERE key = 'audit_head'")
+    assert "event 3" in (audit.verify(store)[1] or "")

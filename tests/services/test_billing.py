@@ -258,3 +258,14 @@ def test_install_refuses_altered_files_and_stores_nothing(billing: Billing, bill
     assert unknown.value.reason == "unknown_key"
     assert billing_store.one("SELECT count(*) FROM licenses")[0] == 0
     assert "license.install" not in [r[0] for r in billing_store.query("SELECT action FROM audit")]
+
+
+def test_a_worker_started_on_a_wound_back_clock_uses_the_persisted_mark_for_sandbox_days(
+    billing: Billing, billing_store: Store, clock: FakeClock
+) -> None:
+    billing.admit(principal(), "dmse_signals")  # persists the mark at START
+    wound_back = FakeClock(START.replace(day=1))
+    restarted = Billing(billing_store, billing.settings, wound_back)
+    restarted.admit(principal(), "dmse_signals")
+    days = [row[0] for row in billing_store.query("SELECT day FROM sandbox_daily")]
+    assert days == ["2026-03-10"]

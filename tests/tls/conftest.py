@@ -34,6 +34,9 @@ class Pki:
     client_key: Path
     rogue_client_cert: Path
     rogue_client_key: Path
+    revoked_client_cert: Path
+    revoked_client_key: Path
+    hospital_crl: Path
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +50,11 @@ def tls_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     ca_path, _ = hospital.write(root, "hospital-ca")
     client_cert, client_key = pki.issue(hospital, "ehr-engine", client=True).write(root, "client")
     rogue_cert, rogue_key = pki.issue(rogue, "ehr-engine", client=True).write(root, "rogue")
-    return Pki(root, issued, ca_path, client_cert, client_key, rogue_cert, rogue_key)
+    retired = pki.issue(hospital, "retired-engine", client=True)
+    revoked_cert, revoked_key = retired.write(root, "revoked")
+    crl = root / "hospital.crl"
+    crl.write_bytes(pki.make_crl(hospital, [retired.cert]))
+    return Pki(root, issued, ca_path, client_cert, client_key, rogue_cert, rogue_key, revoked_cert, revoked_key, crl)
 
 
 def free_port() -> int:

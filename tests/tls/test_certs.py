@@ -126,3 +126,19 @@ def test_summary_of_missing_or_garbage_file(tmp_path: Path) -> None:
     (tmp_path / "junk.pem").write_text("hello")
     with pytest.raises(TlsError, match="no PEM certificate"):
         summarize(tmp_path / "junk.pem")
+
+
+def test_crl_warnings_before_and_after_next_update(tmp_path: Path) -> None:
+    from attunio.tls.inspect import crl_warnings
+
+    from . import pki
+
+    ca = pki.make_ca("Hospital CA")
+    now = pki.NOW
+    next_update = now + dt.timedelta(days=7)
+    (tmp_path / "ca.crl").write_bytes(pki.make_crl(ca, [], next_update=next_update))
+    assert crl_warnings(tmp_path / "ca.crl", now) == []
+    soon = crl_warnings(tmp_path / "ca.crl", next_update - dt.timedelta(days=1))
+    assert len(soon) == 1 and "lapses on" in soon[0]
+    lapsed = crl_warnings(tmp_path / "ca.crl", next_update + dt.timedelta(minutes=1))
+    assert len(lapsed) == 1 and "clients are refused" in lapsed[0]

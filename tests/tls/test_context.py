@@ -90,3 +90,16 @@ def test_factory_survives_pickling_for_worker_processes(tls_pki: Pki) -> None:
     factory = pickle.loads(pickle.dumps(ServerContextFactory.from_settings(settings)))
     ctx = factory(None, ssl.create_default_context)
     assert ctx.minimum_version == ssl.TLSVersion.TLSv1_3
+
+
+def test_crl_needs_client_ca_and_must_be_a_crl(tls_pki: Pki) -> None:
+    data = tls_pki.root / "data"
+    with pytest.raises(TlsError, match=r"client_crl_file is set but tls\.client_ca_file is not"):
+        build_server_context(TlsSettings(client_crl_file=str(tls_pki.hospital_crl)), data)
+    not_a_crl = TlsSettings(client_ca_file=str(tls_pki.hospital_ca), client_crl_file=str(tls_pki.hospital_ca))
+    with pytest.raises(TlsError, match="holds no PEM CRL"):
+        build_server_context(not_a_crl, data)
+    ctx = build_server_context(
+        TlsSettings(client_ca_file=str(tls_pki.hospital_ca), client_crl_file=str(tls_pki.hospital_crl)), data
+    )
+    assert ctx.verify_flags & ssl.VERIFY_CRL_CHECK_LEAF

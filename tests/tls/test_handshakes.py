@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import ssl
 import subprocess
@@ -176,6 +175,12 @@ def test_mtls_refuses_certificate_from_another_ca(mtls: Served, tls_pki: Pki) ->
     assert_refused(mtls.port, ctx, signed_client(tls_pki), "request")
 
 
+def test_mtls_refuses_a_revoked_certificate(serve: Callable[..., Served], tls_pki: Pki) -> None:
+    served = serve(client_ca_file=str(tls_pki.hospital_ca), client_crl_file=str(tls_pki.hospital_crl))
+    revoked = client_context(tls_pki, cert=(tls_pki.revoked_client_cert, tls_pki.revoked_client_key))
+    assert_refused(served.port, revoked, signed_client(tls_pki), "request")
+
+
 def test_mtls_under_intermediate_refuses_tls12_client_without_certificate(
     serve: Callable[..., Served], tls_pki: Pki
 ) -> None:
@@ -198,7 +203,6 @@ OPENSSL_CASES = [
 ]
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl command-line tool not installed")
 @pytest.mark.parametrize(("profile", "flags", "accepted"), OPENSSL_CASES)
 def test_openssl_s_client(
     request: pytest.FixtureRequest, tls_pki: Pki, profile: str, flags: list[str], accepted: bool

@@ -7,6 +7,7 @@ import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
 import pytest
 from click.testing import CliRunner
 
@@ -104,9 +105,32 @@ def test_issue_license_refuses_bad_windows(vendor_key: Path, tmp_path: Path, ext
     assert not (tmp_path / "lic.txt").exists()
 
 
+def calibration_payload(**param_changes: float) -> bytes:
+    from attunio.engines import ENGINES
+
+    params = {**msgspec.structs.asdict(ENGINES["relapse_risk"].default_params), **param_changes}
+    return msgspec.json.encode({
+        "engine": "relapse_risk", "version": 2, "params": params,
+        "metrics": {"datasetSize": 1200, "concordance": {"auc": 0.74}},
+        "created": "2026-11-01T00:00:00Z", "expires": "2027-11-01T00:00:00Z",
+    })
+
+
+def test_sign_bundle_refuses_what_appliances_would_refuse(vendor_key: Path, tmp_path: Path) -> None:
+    from attunio.engines import ENGINES
+
+    name = next(iter(msgspec.structs.asdict(ENGINES["relapse_risk"].default_params)))
+    payload = tmp_path / "bundle.json"
+    payload.write_bytes(calibration_payload(**{name: 1e9}))
+    out = tmp_path / "bundle.dsse.json"
+    result = CliRunner().invoke(main, ["sign-bundle", "--key", f"{vendor_key}.key", "-o", str(out), str(payload)])
+    assert result.exit_code != 0 and "appliances would refuse this bundle" in result.output
+    assert name in result.output and not out.exists()
+
+
 def test_sign_bundle_makes_an_envelope_verify_envelope_accepts(vendor_key: Path, tmp_path: Path) -> None:
     payload = tmp_path / "bundle.json"
-    payload.write_bytes(b'{"engine": "relapse_risk", "version": 2}')
+    payload.write_bytes(calibration_payload())
     out = tmp_path / "bundle.dsse.json"
     result = CliRunner().invoke(
         main, ["sign-bundle", "--key", f"{vendor_key}.key", "-o", str(out), str(payload)]

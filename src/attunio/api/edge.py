@@ -7,6 +7,7 @@ carry a Request-Id and the same headers, and every request is logged exactly onc
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import time
 from typing import Any
@@ -18,6 +19,10 @@ from attunio.api.fastpath import EngineEndpoints
 from attunio.errors import ApiError
 
 log = logging.getLogger("attunio.access")
+# A client that puts its key in the URL (`/v1/ping/att_sk_live_…`) must not get it into the log:
+# whatever follows a key or token prefix in a path is replaced, the prefix kept for diagnosis.
+KEY_IN_PATH = re.compile(r"(att_(?:sk|pk)_(?:test|live)_|att_admin_)[^/]*")
+UNROUTED = "[unrouted]"
 Scope = dict[str, Any]
 PREFLIGHT_HEADERS = [
     (b"access-control-allow-methods", b"POST"),
@@ -33,6 +38,12 @@ class Edge:
         self.app = app
         self.engines = engines
         self.browser_path = browser_path
+        # Only paths the appliance serves are logged as sent; any other path is client-chosen text
+        # (a patient name, a key) and is logged as its first known segment and a marker.
+        paths = [route.path for route in getattr(app, "routes", [])]
+        self.routed = {p for p in paths if "{" not in p}
+        self.routed_prefixes = tuple(p.split("{", 1)[0] for p in paths if "{" in p)
+        self.first_segments = {p.split("/")[1] for p in paths}
         self.common = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
         if hsts_max_age:
             self.common.append((b"strict-transport-security", f"max-age={hsts_max_age}".encode()))
@@ -71,7 +82,7 @@ class Edge:
                 fields = {
                     "request_id": request_id,
                     "method": scope["method"],
-                    "path": scope["path"],  # never the query string
+                    "path": self.loggable_path(scope["path"]),  # never the query string
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     "app": getattr(principal, "app_id", None),
@@ -80,6 +91,12 @@ class Edge:
                 # makeRecord + handle is log.info without the caller lookup (a stack walk per line):
                 # the JSON line never shows the source location.
                 log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, "request", (), None, extra=fields))
+
+    def loggable_path(self, path: str) -> str:
+        if path in self.routed or (path.startswith(self.routed_prefixes) and path.count("/") == 2):
+            return KEY_IN_PATH.sub(r"\1[redacted]", path)
+        first = path.split("/")[1] if path.startswith("/") else ""
+        return f"/{first}/{UNROUTED}" if first in self.first_segments else f"/{UNROUTED}"
 
     async def preflight(self, scope: Scope, send: Any) -> None:
         """Preflight carries no key, so an origin is let through when any active publishable key

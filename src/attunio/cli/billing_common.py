@@ -31,13 +31,12 @@ def registry(ctx: Context) -> Iterator[LicenseRegistry]:
 
 
 def _announce_trust(settings: Settings, _kwargs: dict[str, Any]) -> None:
-    """Before the port is bound: an unusable extra key stops start-up; a usable one is announced."""
+    """Before the port is bound: an unusable extra key stops start-up. A usable one is announced
+    by every worker as a JSON log line (Billing), so the server's log stays JSON lines only."""
     try:
-        trust = load_vendor_trust(settings.trust.extra_vendor_keys)
+        load_vendor_trust(settings.trust.extra_vendor_keys)
     except TrustError as exc:
         fail(str(exc))
-    for warning in startup_warnings(trust):
-        click.secho(f"warning: {warning}", fg="yellow", err=True)
 
 
 SERVE_HOOKS.append(_announce_trust)

@@ -12,8 +12,10 @@ INIT_HOOKS: list = []  # type: ignore[type-arg]  # later steps (certificates, si
 
 
 @click.command()
+@click.option("--existing-key", is_flag=True,
+              help="Never create a store key: use the one provided (a container secret), or stop.")
 @pass_ctx
-def init(ctx: Context) -> None:
+def init(ctx: Context, existing_key: bool) -> None:
     """Create the store key, the encrypted store and instance identity. Idempotent: an existing key
     file or store is never overwritten; a second run only checks that they open."""
     settings = ctx.settings
@@ -21,6 +23,10 @@ def init(ctx: Context) -> None:
     if store_path.exists() and not key_file.exists():
         fail(f"a store exists at {store_path} but its key file {key_file} is missing; restore the key "
              "file (a new key would not open the store, and the store is never replaced)")
+    if existing_key and not key_file.exists():
+        # In a container the key must come from a secret mount: a key made here would live on a
+        # temporary filesystem and the store would be unreadable after the next restart.
+        fail(f"store key file {key_file} does not exist and --existing-key was given; mount the key secret")
     if key_file.exists():
         click.echo(f"store key   {key_file} (exists, kept)")
     else:

@@ -10,11 +10,13 @@ from attunio import __version__
 from attunio.cli.admins import admins
 from attunio.cli.apps import apps
 from attunio.cli.audit import audit
+from attunio.cli.backup import backup, restore
 from attunio.cli.common import Context, config_option
 from attunio.cli.init import init
 from attunio.cli.instance import instance
 from attunio.cli.keys import keys
 from attunio.cli.license import license_group
+from attunio.cli.models import models
 from attunio.cli.serve import serve
 from attunio.cli.tls import tls
 from attunio.cli.usage import usage
@@ -33,7 +35,8 @@ def cli(click_ctx: click.Context, config: Path | None) -> None:
     click_ctx.obj = Context(config)
 
 
-for command in (init, serve, apps, keys, admins, audit, tls, license_group, usage, instance):
+for command in (init, serve, apps, keys, admins, audit, tls, license_group, usage, instance, models, backup,
+                restore):
     cli.add_command(command)
 
 

@@ -18,7 +18,7 @@ from attunio.clock import SystemClock
 from attunio.config import Settings
 from attunio.tls.certs import ensure_self_signed
 from attunio.tls.context import ServerContextFactory, TlsError, build_server_context
-from attunio.tls.inspect import describe, summarize_configured
+from attunio.tls.inspect import describe, summarize_configured, tls_warnings
 
 
 @click.group()
@@ -66,8 +66,11 @@ def serve_tls(settings: Settings, kwargs: dict[str, Any]) -> None:
         return
     try:
         build_server_context(settings.tls, settings.data_dir)
+        summary = summarize_configured(settings.tls, settings.data_dir)
     except TlsError as exc:
         fail(str(exc))
+    for warning in tls_warnings(settings.tls, summary, SystemClock().now()):
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
     kwargs["ssl_context_factory"] = ServerContextFactory.from_settings(settings)
 
 

@@ -83,7 +83,7 @@ def _strict_b64(text: str, what: str) -> bytes:
 def parse_envelope(data: bytes) -> Envelope:
     try:
         return _decoder.decode(data)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise EnvelopeError("malformed", f"not a signed envelope: {exc}") from None
 
 

@@ -145,7 +145,7 @@ def read_license(data: bytes, trusted_keys: Mapping[str, Ed25519PublicKey]) -> V
         raise LicenseFileError("bad_signature", "the license signature does not verify; the file was altered")
     try:
         claims = msgspec.json.decode(payload, type=LicenseClaims)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         # Signed but unusable: a vendor tool defect, not tampering.
         raise LicenseFileError("invalid_claims", f"the license claims are invalid: {exc}") from None
     if claims.expires_at <= claims.valid_from:

@@ -100,7 +100,7 @@ def read_report(data: bytes, instance_key: Ed25519PublicKey | None = None) -> Us
         raise ReportError(exc.reason, exc.message) from None
     try:
         report = msgspec.json.decode(payload, type=UsageReport)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise ReportError("malformed", f"the report payload is invalid: {exc}") from None
     if report.instance_key != instance_key_text(key):
         raise ReportError("bad_signature", "the report was signed by a key other than the one it names")

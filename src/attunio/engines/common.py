@@ -73,11 +73,17 @@ def iso_ms(moment: datetime) -> str:
 def round_half_up(value: float, digits: int = 0) -> float:
     """Round the decimal text of `value`, so 34.45 rounds up as a reader expects, not down as
     its binary form would."""
+    if not math.isfinite(value) or abs(value) >= 2.0**52:
+        # Such doubles carry no fractional part to round, and their decimal text would exceed the
+        # default Decimal precision (quantize would raise instead of answering).
+        return value
     quantum = Decimal(1).scaleb(-digits)
     return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 def round_int(value: float) -> int:
+    if not math.isfinite(value):  # a ratio over a vanishing baseline; int() of it would raise
+        return int(math.copysign(2**53, value)) if math.isinf(value) else 0
     return int(round_half_up(value, 0))
 
 

@@ -14,9 +14,13 @@ from typing import Any
 import msgspec
 
 from attunio.clock import Clock, iso_ms
+from attunio.services.instance import get_setting, put_setting
 from attunio.store import Store
 
 GENESIS = "0" * 64
+# The last event's `seq:hash`, updated with every event: a chain alone cannot show that its newest
+# events were cut off, the head kept beside it can.
+HEAD_SETTING = "audit_head"
 FIELDS = ("seq", "at", "actor", "action", "object_type", "object_id", "reason", "detail")
 
 
@@ -69,6 +73,7 @@ def record(
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (*(event[k] for k in FIELDS[:-1]), json.dumps(event["detail"], sort_keys=True), prev_hash, digest),
     )
+    put_setting(store, HEAD_SETTING, f"{seq}:{digest}")
     return seq
 
 
@@ -97,4 +102,9 @@ def verify(store: Store) -> tuple[int, str | None]:
         if _digest(prev_hash, msgspec.structs.asdict(event)) != event.hash:
             return count, f"event {event.seq}: contents do not match its hash (edited)"
         prev_hash, expected_seq = event.hash, expected_seq + 1
+    head = get_setting(store, HEAD_SETTING)
+    if head is not None and head != f"{expected_seq - 1}:{prev_hash}":
+        recorded = head.split(":", 1)[0]
+        return count, (f"the trail ends at event {expected_seq - 1} but event {recorded} was recorded "
+                       "(newest events deleted or replaced)")
     return count, None

@@ -23,7 +23,7 @@ from attunio.crypto.trust import load_vendor_trust, startup_warnings
 from attunio.errors import ApiError
 from attunio.services import audit
 from attunio.services.access import Principal
-from attunio.services.clock_mark import advance_mark
+from attunio.services.clock_mark import advance_mark, read_mark
 from attunio.services.license_registry import LicenseRegistry
 from attunio.services.licensing import GRACE_HEADER, LicenseState, effective_time, evaluate_installed
 from attunio.services.metering import count_live, seconds_to_next_utc_day, take_sandbox, utc_day
@@ -45,7 +45,9 @@ class Billing:
         self.licenses = LicenseRegistry(store, trust, clock)
         self._generation: str | None = None
         self._claims: list[LicenseClaims] = []
-        self._mark: datetime | None = None
+        # Start from the persisted mark so a worker started on a wound-back clock judges sandbox days
+        # and expiry from the latest time any worker has seen, not from its own clock.
+        self._mark: datetime | None = read_mark(store)
         self._mark_written: datetime | None = None
         self._behind_reported = False
 

@@ -49,6 +49,7 @@ class TlsFiles:
     key_file: Path | None
     key_password_file: Path | None
     client_ca_file: Path | None
+    client_crl_file: Path | None
 
 
 def self_signed_dir(data_dir: Path) -> Path:
@@ -70,6 +71,7 @@ def resolve_files(tls: TlsSettings, data_dir: Path) -> TlsFiles:
         key_file=key,
         key_password_file=Path(tls.key_password_file) if tls.key_password_file else None,
         client_ca_file=Path(tls.client_ca_file) if tls.client_ca_file else None,
+        client_crl_file=Path(tls.client_crl_file) if tls.client_crl_file else None,
     )
 
 
@@ -137,9 +139,26 @@ def build_server_context(tls: TlsSettings, data_dir: Path) -> ssl.SSLContext:
         except ssl.SSLError as exc:
             raise TlsError(f"tls.client_ca_file: {files.client_ca_file} holds no usable CA: {exc}") from None
         ctx.verify_mode = ssl.CERT_REQUIRED
+        if files.client_crl_file is not None:
+            _load_crls(ctx, files.client_crl_file)
     else:
+        if files.client_crl_file is not None:
+            raise TlsError("tls.client_crl_file is set but tls.client_ca_file is not; CRLs need the CAs they belong to")
         ctx.verify_mode = ssl.CERT_NONE
     return ctx
+
+
+def _load_crls(ctx: ssl.SSLContext, path: Path) -> None:
+    """Check each client certificate against its issuer's CRL. Leaf only: hospital client CAs are
+    rarely more than one level deep, and full-chain checking would need a CRL from the root too."""
+    _require_file("tls.client_crl_file", path)
+    if b"-----BEGIN X509 CRL-----" not in path.read_bytes():
+        raise TlsError(f"tls.client_crl_file: {path} holds no PEM CRL (-----BEGIN X509 CRL-----)")
+    try:
+        ctx.load_verify_locations(cafile=path)
+    except ssl.SSLError as exc:
+        raise TlsError(f"tls.client_crl_file: {path} cannot be loaded: {exc}") from None
+    ctx.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF
 
 
 def _is_encrypted(key_path: Path) -> bool:

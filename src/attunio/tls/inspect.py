@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,10 @@ from attunio.tls.context import TlsError, resolve_files
 # /readyz starts warning this long before the certificate expires: enough for a hospital CA's
 # change process to issue and mount a new one.
 EXPIRY_WARNING_DAYS = 30
+# CRLs are typically reissued daily to weekly; warn two days before one lapses, because a lapsed
+# CRL makes OpenSSL refuse every client certificate it covers.
+CRL_WARNING_DAYS = 2
+_CRL_BLOCK = re.compile(rb"-----BEGIN X509 CRL-----.+?-----END X509 CRL-----", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,8 @@ def describe(summary: CertSummary, tls: TlsSettings, now: dt.datetime) -> list[s
     }[tls.profile]
     sans = [f"DNS:{name}" for name in summary.dns_names] + [f"IP:{ip}" for ip in summary.ip_addresses]
     clients = f"required, signed by {tls.client_ca_file}" if tls.client_ca_file else "not requested"
+    if tls.client_crl_file:
+        clients += f"; revocation checked against {tls.client_crl_file}"
     lines = [
         f"certificate:   {summary.path}",
         f"subject:       {summary.subject}",
@@ -119,9 +126,7 @@ def describe(summary: CertSummary, tls: TlsSettings, now: dt.datetime) -> list[s
         f"profile:       {profile}",
         f"client certs:  {clients}",
     ]
-    warning = expiry_warning(summary, now)
-    if warning:
-        lines.append(f"WARNING:       {warning}")
+    lines.extend(f"WARNING:       {warning}" for warning in tls_warnings(tls, summary, now))
     return lines
 
 
@@ -138,8 +143,37 @@ def readiness(tls: TlsSettings, data_dir: Path, now: dt.datetime) -> dict[str, s
     except TlsError:
         return {"status": "error", "message": "the serving certificate cannot be read"}
     expires = summary.not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
-    message = expiry_warning(summary, now)
-    if message is None:
+    warnings = tls_warnings(tls, summary, now)
+    if not warnings:
         return {"status": "ok", "expiresAt": expires}
     status = "error" if now >= summary.not_after or now < summary.not_before else "warning"
-    return {"status": status, "expiresAt": expires, "message": message}
+    return {"status": status, "expiresAt": expires, "message": "; ".join(warnings)}
+
+
+def crl_warnings(path: Path, now: dt.datetime) -> list[str]:
+    """A warning per CRL in the file that has lapsed or lapses within CRL_WARNING_DAYS."""
+    try:
+        blocks = _CRL_BLOCK.findall(path.read_bytes())
+    except OSError:
+        return [f"the client CRL file {path.name} cannot be read"]
+    warnings = []
+    for block in blocks:
+        crl = x509.load_pem_x509_crl(block)
+        issuer = crl.issuer.rfc4514_string()
+        next_update = crl.next_update_utc
+        if next_update is None:
+            continue
+        if now >= next_update:
+            warnings.append(f"client CRL of {issuer} lapsed on {next_update:%Y-%m-%d %H:%M} UTC: clients are refused")
+        elif (next_update - now).total_seconds() <= CRL_WARNING_DAYS * 86400:
+            warnings.append(f"client CRL of {issuer} lapses on {next_update:%Y-%m-%d %H:%M} UTC")
+    return warnings
+
+
+def tls_warnings(tls: TlsSettings, summary: CertSummary | None, now: dt.datetime) -> list[str]:
+    warnings = []
+    if summary is not None and (warning := expiry_warning(summary, now)):
+        warnings.append(warning)
+    if tls.client_crl_file:
+        warnings.extend(crl_warnings(Path(tls.client_crl_file), now))
+    return warnings

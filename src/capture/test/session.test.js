@@ -77,3 +77,18 @@ test('analyze() refuses to send an empty request', async () => {
   globalThis.fetch = async () => assert.fail('must not POST');
   await assert.rejects(s.analyze(), (e) => e.code === 'no_signals');
 });
+
+test('one stream: latency falls back to turn-sized silences, or is left out when disabled', () => {
+  const a = syllableTrain({ sampleRate: SR, rate: 4, count: 8 });
+  const track = features(silence(SR, 0.5), a, silence(SR, 1.5), a, silence(SR, 0.3), a, silence(SR, 0.5));
+  const s = new AttunioSession({ publishableKey: 'att_pk_test_abc', baseUrl: 'http://a' });
+  s.ingestFeatures('patient', track);
+  const m = s.metrics();
+  assert.equal(m.latencySource, 'single-stream');
+  assert.ok(Math.abs(m.responseLatencySeconds - 1.5) < 0.05, `latency ${m.responseLatencySeconds}`);
+  const off = new AttunioSession({ publishableKey: 'att_pk_test_abc', baseUrl: 'http://a', options: { singleStreamLatency: false } });
+  off.ingestFeatures('patient', track);
+  assert.equal(off.metrics().latencySource, null);
+  assert.equal('responseLatencySeconds' in off.payload(), false);
+  assert.ok(off.payload().speechRateWpm > 0);
+});

@@ -1,0 +1,85 @@
+"""`attunio backup` and `attunio restore`: encrypted snapshots of the store, verified before use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from attunio.cli.common import Context, actor, fail, pass_ctx
+from attunio.cli.serve import SERVE_HOOKS
+from attunio.config import Settings
+from attunio.services.backup import BackupError, create_backup
+from attunio.services.restore import hold_serve_lock
+from attunio.services.restore import restore as restore_service
+from attunio.store import StoreError, read_key
+
+KEY_HELP = ("Backup key file (64 hex characters, e.g. `openssl rand -hex 32`). Default: the store key. "
+            "A separate key lets backups travel without the store key.")
+
+
+def _serve_lock(settings: Settings, kwargs: dict[str, Any]) -> None:
+    try:
+        hold_serve_lock(settings, kwargs)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+SERVE_HOOKS.append(_serve_lock)
+
+
+def _key(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return read_key(path)
+    except StoreError as exc:
+        fail(str(exc).replace("store key file", "backup key file"))
+
+
+@click.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Backup file to write (never overwritten).")
+@click.option("--key-file", type=click.Path(path_type=Path, dir_okay=False), default=None, help=KEY_HELP)
+@click.option("--reason", default="", help="Why, for the audit trail.")
+@pass_ctx
+def backup(ctx: Context, output: Path, key_file: Path | None, reason: str) -> None:
+    """Write a consistent, encrypted snapshot of the store to OUTPUT while the appliance serves."""
+    backup_key = _key(key_file) or read_key(ctx.settings.key_file)
+    with ctx.store() as store:
+        try:
+            manifest = create_backup(store, ctx.clock, output, backup_key_hex=backup_key, actor=actor(),
+                                     reason=reason)
+        except BackupError as exc:
+            fail(str(exc))
+    rows = sum(manifest.tables.values())
+    click.echo(f"backup {manifest.backup_id} written to {output}")
+    click.echo(f"schema {manifest.schema_version}, {len(manifest.tables)} tables, {rows} rows, "
+               f"audit through event {manifest.audit_seq}")
+    click.echo(f"sha256 {manifest.db_sha256}  key id {manifest.key_id}")
+
+
+@click.command()
+@click.argument("archive", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--key-file", type=click.Path(path_type=Path, dir_okay=False), default=None, help=KEY_HELP)
+@click.option("--check", is_flag=True, help="Only verify the backup; change nothing.")
+@click.option("--reason", default="", help="Why, for the audit trail.")
+@pass_ctx
+def restore(ctx: Context, archive: Path, key_file: Path | None, check: bool, reason: str) -> None:
+    """Verify ARCHIVE (checksum, key, integrity, schema), then replace the store with it.
+
+    The appliance must be stopped. The replaced store is kept next to the new one as
+    attunio.db.pre-restore-<time>."""
+    try:
+        result = restore_service(ctx.settings, ctx.clock, archive, backup_key_hex=_key(key_file), actor=actor(),
+                                 reason=reason, check_only=check)
+    except (BackupError, StoreError) as exc:
+        fail(str(exc))
+    manifest = result.manifest
+    click.echo(f"backup {manifest.backup_id} from {manifest.created_at} (instance {manifest.instance_id}, "
+               f"schema {manifest.schema_version}): checksum, key, integrity and schema verified")
+    if result.restored:
+        click.echo(f"restored into {ctx.settings.store_path}")
+        if result.previous is not None:
+            click.echo(f"the previous store was kept as {result.previous}")

@@ -1,0 +1,268 @@
+"""Relapse and outcome scores for many requests at once, under any parameter set (numpy).
+
+Scoring an evaluation set under two parameter sets splits into a part that does not depend on the
+parameters (`*_features`: one pass flattens the assessments, then numpy groups them into series as
+`scales.group` does) and a part that does (`*_scores`, array arithmetic). The array code performs the same IEEE
+operations in the same order as `relapse.analyze` and `outcome.analyze`, and rounds half away from
+zero on the exact binary value exactly as `common.round_half_up` does, so its scores and levels are
+equal, not merely close, to the per-request engine's (tests/calibration/test_vector.py proves it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+import numpy as np
+import numpy.typing as npt
+
+from attunio.engines.common import as_utc
+from attunio.engines.outcome import OutcomeParams, OutcomeRequest
+from attunio.engines.relapse import RelapseParams, RelapseRequest
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+NAN = math.nan
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+RELAPSE_LEVELS = ("low", "moderate", "elevated", "high")
+OUTCOME_DIRECTIONS = ("worsening", "stable", "improving")
+
+
+def round_half_away(values: Floats) -> Ints:
+    """`round_int` for arrays. Deciding on the float's exact value is what `Decimal(repr(x))` does:
+    the shortest repr of a float lies on the same side of a .5 boundary as the float itself."""
+    magnitude = np.abs(values)
+    whole = np.floor(magnitude)
+    rounded = whole + (magnitude - whole >= 0.5)
+    result: Ints = np.copysign(rounded, values).astype(np.int64)
+    return result
+
+
+def _clamp(values: Floats, low: float, high: float) -> Floats:
+    return np.minimum(high, np.maximum(low, values))
+
+
+def _optional(values: Sequence[float | int | None]) -> Floats:
+    return np.array([NAN if v is None else float(v) for v in values], dtype=np.float64)
+
+
+# -- relapse ----------------------------------------------------------------------------------
+
+
+class RelapseFeatures(msgspec.Struct, frozen=True, kw_only=True):
+    latest: Floats  # (n, k) latest administration as a share of its scale, NaN where no series
+    rise: Floats  # (n, k) rise between the two latest administrations, 0.0 with one administration
+    sleep: Floats
+    dmse: Floats
+    med_days: Floats
+    med_active: npt.NDArray[np.bool_]
+    visit_days: Floats
+
+
+def relapse_has_evidence(r: RelapseRequest) -> bool:
+    """`relapse.missing_evidence(r) is None`, without building the answer's wording."""
+    return bool(r.assessments) or r.hasActiveMedication or any(
+        value is not None
+        for value in (r.avgSleepHours, r.dmseLatencyPctChange, r.daysSinceMedChange, r.daysSinceLastVisit)
+    )
+
+
+def _micros(moment: datetime) -> int:
+    """Exact integer microseconds since the epoch (a float timestamp could tie two distinct times)."""
+    return (as_utc(moment) - _EPOCH) // _MICROSECOND
+
+
+class _Series(msgspec.Struct, frozen=True, kw_only=True):
+    """Every request's administrations grouped as `scales.group` groups them, as flat arrays: entries
+    sorted by (request, instrument, time, position), one series per (request, instrument) run."""
+
+    row: Ints  # per series: the request it belongs to
+    code: Ints  # per series: instrument code, an index into `ids`
+    first: Ints  # per series: index of its oldest administration in the sorted arrays
+    last: Ints  # per series: index of its latest administration
+    time: Ints  # sorted: administration time, exact microseconds
+    score: Floats  # sorted
+    top: Floats  # sorted: maxScore
+    ids: list[str]
+
+
+def _series(requests: Sequence[RelapseRequest | OutcomeRequest]) -> _Series | None:
+    codes: dict[str, int] = {}
+    rows, instruments, times, scores, tops = [], [], [], [], []
+    for row, request in enumerate(requests):
+        for item in request.assessments:
+            rows.append(row)
+            instruments.append(codes.setdefault(item.instrumentId, len(codes)))
+            times.append(_micros(item.createdAt))
+            scores.append(item.score)
+            tops.append(item.maxScore)
+    if not rows:
+        return None
+    row_of = np.array(rows, dtype=np.int64)
+    code_of = np.array(instruments, dtype=np.int64)
+    time_of = np.array(times, dtype=np.int64)
+    # The position breaks ties in request order, as the engine's stable sort does.
+    order = np.lexsort((np.arange(len(rows)), time_of, code_of, row_of))
+    row_of, code_of = row_of[order], code_of[order]
+    ends = np.ones(len(order), dtype=np.bool_)
+    ends[:-1] = (row_of[1:] != row_of[:-1]) | (code_of[1:] != code_of[:-1])
+    last = np.flatnonzero(ends)
+    return _Series(
+        row=row_of[last], code=code_of[last], first=np.concatenate(([0], last[:-1] + 1)), last=last,
+        time=time_of[order], score=np.array(scores, dtype=np.float64)[order],
+        top=np.array(tops, dtype=np.float64)[order], ids=list(codes),
+    )
+
+
+def _relapse_series(requests: Sequence[RelapseRequest]) -> tuple[Floats, Floats]:
+    """Latest fraction and rise of every series, laid out as a (request, series) grid."""
+    count = len(requests)
+    grouped = _series(requests)
+    if grouped is None:
+        return np.full((count, 1), NAN), np.zeros((count, 1))
+    frac = grouped.score / grouped.top
+    last, first = grouped.last, grouped.first
+    rise = np.where(last > first, frac[last] - frac[np.maximum(last - 1, 0)], 0.0)
+    starts = np.ones(len(last), dtype=np.bool_)
+    starts[1:] = grouped.row[1:] != grouped.row[:-1]
+    index = np.arange(len(last))
+    column = index - np.maximum.accumulate(np.where(starts, index, 0))
+    latest = np.full((count, int(column.max()) + 1), NAN)
+    rises = np.zeros_like(latest)
+    latest[grouped.row, column] = frac[last]
+    rises[grouped.row, column] = rise
+    return latest, rises
+
+
+def relapse_features(requests: Sequence[RelapseRequest]) -> RelapseFeatures:
+    latest, rise = _relapse_series(requests)
+    return RelapseFeatures(
+        latest=latest,
+        rise=rise,
+        sleep=_optional([r.avgSleepHours for r in requests]),
+        dmse=_optional([r.dmseLatencyPctChange for r in requests]),
+        med_days=_optional([r.daysSinceMedChange for r in requests]),
+        med_active=np.array([r.hasActiveMedication for r in requests], dtype=np.bool_),
+        visit_days=_optional([r.daysSinceLastVisit for r in requests]),
+    )
+
+
+def relapse_scores(f: RelapseFeatures, p: RelapseParams) -> tuple[Ints, Ints]:
+    """(score 0–100, level index into RELAPSE_LEVELS) per request."""
+    with np.errstate(invalid="ignore"):
+        velocity = _clamp(f.rise / p.velocity_full_rise, 0.0, 1.0)
+        per_series = p.symptoms_level_points * f.latest + p.symptoms_velocity_points * velocity
+        # The instrument signalling the most risk speaks for the factor (`relapse._symptoms`).
+        per_series = np.where(np.isnan(f.latest), -np.inf, per_series)
+        symptoms = per_series.max(axis=1)
+        symptoms = np.where(np.isneginf(symptoms), 0.0, symptoms)
+
+        hours = f.sleep
+        steps = (
+            (hours < p.sleep_suboptimal_h).astype(np.float64)
+            + (hours < p.sleep_short_h)
+            + (hours < p.sleep_very_short_h)
+        )
+        steps = np.where((steps == 0) & (hours > p.sleep_long_h), 1.0, steps)
+        sleep = np.where(np.isnan(hours), 0.0, p.sleep_points * steps / 3)
+
+        dmse = np.where(np.isnan(f.dmse), 0.0, p.dmse_points * _clamp(f.dmse / p.dmse_full_pct, 0.0, 1.0))
+
+        share = np.maximum(0.0, 1.0 - f.med_days / p.medication_window_days)
+        medication = np.where(np.isnan(f.med_days), 0.0, p.medication_points * share)
+
+        span = p.cadence_full_days - p.cadence_grace_days
+        cadence_share = _clamp((f.visit_days - p.cadence_grace_days) / span, 0.0, 1.0)
+        cadence = np.where(np.isnan(f.visit_days), 0.0, p.cadence_points * cadence_share)
+
+    total = (((symptoms + sleep) + dmse) + medication) + cadence
+    score = round_half_away(_clamp(total, 0.0, 100.0))
+    level = np.zeros(score.shape, dtype=np.int64)
+    for index, edge in enumerate((p.moderate_from, p.elevated_from, p.high_from), start=1):
+        level = np.where(score >= edge, index, level)
+    return score, level
+
+
+# -- outcome ----------------------------------------------------------------------------------
+
+
+class OutcomeFeatures(msgspec.Struct, frozen=True, kw_only=True):
+    reduction: Floats  # relative symptom reduction of the most covered series, NaN if none
+    dmse: Floats
+    medications: Floats
+    biomarkers: Floats
+    sleep: Floats
+
+
+def _reductions(requests: Sequence[OutcomeRequest]) -> Floats:
+    """Relative symptom reduction of each request's most covered series (`outcome._symptoms`), NaN
+    where no instrument was given twice. The choice follows `scales.most_covered`: most
+    administrations, then the latest administered, then the instrument whose negated code points
+    compare highest."""
+    reduction = np.full(len(requests), NAN)
+    grouped = _series(requests)
+    if grouped is None:
+        return reduction
+    size = grouped.last - grouped.first + 1
+    eligible = np.flatnonzero(size >= 2)
+    if not len(eligible):
+        return reduction
+    by_key = sorted(range(len(grouped.ids)), key=lambda c: tuple(-ord(ch) for ch in grouped.ids[c]))
+    id_rank = np.empty(len(grouped.ids), dtype=np.int64)
+    id_rank[by_key] = np.arange(len(by_key))
+    rows = grouped.row[eligible]
+    order = np.lexsort((id_rank[grouped.code[eligible]], grouped.time[grouped.last[eligible]], size[eligible], rows))
+    chosen = eligible[order]
+    is_best = np.ones(len(chosen), dtype=np.bool_)
+    is_best[:-1] = rows[order][1:] != rows[order][:-1]
+    best = chosen[is_best]
+    first, last = grouped.score[grouped.first[best]], grouped.score[grouped.last[best]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = (first - last) / first
+    reduction[grouped.row[best]] = np.where(first > 0, relative, np.where(last == 0, 0.0, -1.0))
+    return reduction
+
+
+def outcome_has_evidence(r: OutcomeRequest) -> bool:
+    """`outcome.missing_evidence(r) is None`: some instrument given twice, or another source."""
+    repeated = len({a.instrumentId for a in r.assessments}) < len(r.assessments)
+    return repeated or r.activeMedications > 0 or r.biomarkerWatchCount > 0 or any(
+        value is not None for value in (r.dmseLatencyPctChange, r.avgSleepHours)
+    )
+
+
+def outcome_features(requests: Sequence[OutcomeRequest]) -> OutcomeFeatures:
+    return OutcomeFeatures(
+        reduction=_reductions(requests),
+        dmse=_optional([r.dmseLatencyPctChange for r in requests]),
+        medications=np.array([r.activeMedications for r in requests], dtype=np.float64),
+        biomarkers=np.array([r.biomarkerWatchCount for r in requests], dtype=np.float64),
+        sleep=_optional([r.avgSleepHours for r in requests]),
+    )
+
+
+def outcome_scores(f: OutcomeFeatures, p: OutcomeParams) -> tuple[Ints, Ints]:
+    """(composite −100…100, direction index into OUTCOME_DIRECTIONS) per request."""
+    with np.errstate(invalid="ignore"):
+        symptoms = np.where(np.isnan(f.reduction), 0.0, p.symptoms_weight * _clamp(f.reduction, -1.0, 1.0))
+        dmse = np.where(np.isnan(f.dmse), 0.0, p.dmse_weight * _clamp(-f.dmse / p.dmse_full_pct, -1.0, 1.0))
+        engaged = (f.medications > 0) & (f.medications < p.polypharmacy_count)
+        medication = np.where(engaged, float(p.medication_on_treatment), 0.0)
+        biomarker = np.where(f.biomarkers > 0, -np.minimum(p.biomarker_max, p.biomarker_per_item * f.biomarkers),
+                             0.0)
+        hours = f.sleep
+        below = np.maximum(-1.0, 1.0 - 2.0 * (p.sleep_healthy_low_h - hours) / p.sleep_span_h)
+        above = np.maximum(-1.0, 1.0 - 2.0 * (hours - p.sleep_healthy_high_h) / p.sleep_span_h)
+        score01 = np.where(hours < p.sleep_healthy_low_h, below, np.where(hours > p.sleep_healthy_high_h, above, 1.0))
+        sleep = np.where(np.isnan(hours), 0.0, p.sleep_weight * score01)
+
+    total = ((((0.0 + symptoms) + dmse) + medication) + biomarker) + sleep
+    score = round_half_away(_clamp(total, -100.0, 100.0))
+    direction = np.ones(score.shape, dtype=np.int64)
+    direction = np.where(score >= p.direction_threshold, 2, direction)
+    direction = np.where((score < p.direction_threshold) & (score <= -p.direction_threshold), 0, direction)
+    return score, direction

@@ -1,0 +1,118 @@
+"""Restoring a backup: verify everything first, then swap the store in one rename, then audit.
+
+A running `attunio serve` holds an exclusive lock on `data_dir/serve.lock` for its whole life;
+restore takes the same lock, so it never replaces a store under live workers.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from attunio.clock import Clock
+from attunio.config import Settings
+from attunio.services import audit
+from attunio.services.backup import BackupError, Manifest, checkpoint, put_back, swap_in, verify_backup
+from attunio.store import Store, StoreError, read_key
+
+LOCK_NAME = "serve.lock"
+_held: list[IO[str]] = []  # the serving process keeps its lock file open until it exits
+
+
+def _lock_path(settings: Settings) -> Path:
+    return settings.data_dir / LOCK_NAME
+
+
+def _try_lock(path: Path) -> IO[str] | None:
+    handle = path.open("a", encoding="ascii")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+def hold_serve_lock(settings: Settings, _uvicorn_kwargs: dict[str, Any]) -> None:
+    """A serve hook: refuse a second server on the same data directory, and fence off restore."""
+    handle = _try_lock(_lock_path(settings))
+    if handle is None:
+        raise StoreError(f"another `attunio serve` (or a restore) is using {settings.data_dir}")
+    handle.truncate(0)
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    _held.append(handle)
+
+
+@contextmanager
+def exclusive(settings: Settings) -> Iterator[None]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    handle = _try_lock(_lock_path(settings))
+    if handle is None:
+        raise BackupError("the appliance is serving from this data directory; stop it before restoring "
+                          "(a backup can be taken while it serves, a restore cannot)")
+    try:
+        yield
+    finally:
+        handle.close()
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    manifest: Manifest
+    previous: Path | None  # where the replaced store was kept; None for a check or an empty data dir
+    restored: bool
+
+
+def restore(settings: Settings, clock: Clock, archive: Path, *, backup_key_hex: str | None, actor: str,
+            reason: str = "", check_only: bool = False) -> RestoreResult:
+    store_key = read_key(settings.key_file)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    verified = verify_backup(archive, backup_key_hex or store_key, store_key, settings.data_dir)
+    if check_only:
+        verified.path.unlink(missing_ok=True)
+        return RestoreResult(verified.manifest, None, restored=False)
+    try:
+        with exclusive(settings):
+            _checkpoint_current(settings)
+            stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
+            aside = swap_in(verified, settings.store_path, stamp)
+            try:
+                store = Store.open(settings)  # also migrates a backup from an older release
+                try:
+                    with store.write():
+                        audit.record(store, clock, actor=actor, action="backup.restore", object_type="backup",
+                                     object_id=verified.manifest.backup_id, reason=reason,
+                                     detail={"file": archive.name, "sha256": verified.manifest.db_sha256,
+                                             "created_at": verified.manifest.created_at,
+                                             "source_instance": verified.manifest.instance_id,
+                                             "schema_version": verified.manifest.schema_version,
+                                             "previous_store": aside.name if aside else None})
+                finally:
+                    store.close()
+            except BaseException:
+                put_back(settings.store_path, aside)
+                raise
+    finally:
+        verified.path.unlink(missing_ok=True)
+    return RestoreResult(verified.manifest, aside, restored=True)
+
+
+def _checkpoint_current(settings: Settings) -> None:
+    """A readable current store is checkpointed so the copy kept aside stands alone; an unreadable
+    one (the usual reason to restore) is moved aside as it is."""
+    if not settings.store_path.exists():
+        return
+    try:
+        store = Store.open(settings)
+    except StoreError:
+        return
+    try:
+        checkpoint(store)
+    finally:
+        store.close()

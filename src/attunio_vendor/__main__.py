@@ -1,0 +1,3 @@
+from attunio_vendor.cli import main
+
+main()
