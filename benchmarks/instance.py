@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -75,6 +76,16 @@ def create(root: Path) -> Instance:
     else:
         live_note = "this build has no licensing: live keys are refused with 402, so live rows are skipped"
     return Instance(root=root, env=env, sandbox_key=sandbox, live_key=live, live_note=live_note)
+
+
+def copy(inst: Instance, root: Path) -> Instance:
+    """The same store, keys and license in another directory: one `attunio serve` per data
+    directory, so servers that run side by side each get their own copy."""
+    shutil.copytree(inst.root, root)
+    env = {**inst.env, "ATTUNIO_PATHS_DATA_DIR": str(root / "data"),
+           "ATTUNIO_PATHS_KEY_FILE": str(root / "secrets" / "store.key")}
+    return Instance(root=root, env=env, sandbox_key=inst.sandbox_key, live_key=inst.live_key,
+                    live_note=inst.live_note)
 
 
 def _new_key(env: dict[str, str], mode: str) -> str:

@@ -39,7 +39,9 @@ def start_peer(name: str, app: str, workdir: Path, cpus: str | None, env: dict[s
 
 
 def start_appliance(name: str, inst: instance.Instance, cpus: str | None, *, tls: bool,
-                    metered: bool = True) -> Server:
+                    metered: bool = True, own_copy: bool = False) -> Server:
+    if own_copy:
+        inst = instance.copy(inst, inst.root.parent / f"instance-{name}")
     port = free_port()
     env = {**inst.env, "ATTUNIO_SERVER_PORT": str(port), "ATTUNIO_TLS_ENABLED": str(tls).lower()}
     entry = ["-m", "attunio", "serve"] if metered else ["-m", "benchmarks.unmetered"]
@@ -85,7 +87,8 @@ def http_rows(inst: instance.Instance, work: Path, load: Load, server_cpus: str 
                                   "dmse_signals", True))
         variants = [("appliance", False)] + ([("appliance TLS", True)] if instance.has_tls() else [])
         for label, tls in variants:
-            servers[label] = start_appliance(label.replace(" ", "-").lower(), inst, server_cpus, tls=tls)
+            servers[label] = start_appliance(label.replace(" ", "-").lower(), inst, server_cpus, tls=tls,
+                                             own_copy=True)
             keys = [("sandbox", inst.sandbox_key)] + ([("live", inst.live_key)] if inst.live_key else [])
             for engine in engines:
                 for key_label, key in keys:
@@ -93,7 +96,8 @@ def http_rows(inst: instance.Instance, work: Path, load: Load, server_cpus: str 
         if inst.live_key:
             # Measured right after the metered live line it is compared with, in every round.
             label = "appliance, metering off"
-            servers[label] = start_appliance("appliance-unmetered", inst, server_cpus, tls=False, metered=False)
+            servers[label] = start_appliance("appliance-unmetered", inst, server_cpus, tls=False, metered=False,
+                                             own_copy=True)
             metered = next(i for i, t in enumerate(targets)
                            if (t.server, t.key_label, t.engine) == ("appliance", "live", "dmse_signals"))
             targets.insert(metered + 1, Target(label, "live", inst.live_key, "dmse_signals", True))
