@@ -6,23 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import click
-
-from attunio.cli.common import Context, fail
+from attunio.cli.common import Context, fail, vendor_trust
 from attunio.cli.serve import SERVE_HOOKS
 from attunio.config import Settings
-from attunio.crypto.trust import TrustError, load_vendor_trust, startup_warnings
 from attunio.services.license_registry import LicenseRegistry
 
 
 @contextmanager
 def registry(ctx: Context) -> Iterator[LicenseRegistry]:
-    try:
-        trust = load_vendor_trust(ctx.settings.trust.extra_vendor_keys)
-    except TrustError as exc:
-        fail(str(exc))
-    for warning in startup_warnings(trust):
-        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    trust = vendor_trust(ctx.settings)
     with ctx.store() as store:
         try:
             yield LicenseRegistry(store, trust, ctx.clock)
@@ -33,10 +25,7 @@ def registry(ctx: Context) -> Iterator[LicenseRegistry]:
 def _announce_trust(settings: Settings, _kwargs: dict[str, Any]) -> None:
     """Before the port is bound: an unusable extra key stops start-up. A usable one is announced
     by every worker as a JSON log line (Billing), so the server's log stays JSON lines only."""
-    try:
-        load_vendor_trust(settings.trust.extra_vendor_keys)
-    except TrustError as exc:
-        fail(str(exc))
+    vendor_trust(settings, announce=False)
 
 
 SERVE_HOOKS.append(_announce_trust)

@@ -16,6 +16,7 @@ import msgspec
 
 from attunio.clock import SystemClock
 from attunio.config import CONFIG_ENV, ConfigError, Settings, load_settings
+from attunio.crypto.trust import TrustError, VendorTrust, load_vendor_trust, startup_warnings
 from attunio.store import Store, StoreError
 
 
@@ -93,3 +94,16 @@ def emit_table(rows: list[dict[str, Any]], columns: list[str], as_json: bool) ->
 
 def as_rows(items: list[Any]) -> list[dict[str, Any]]:
     return [msgspec.to_builtins(item) for item in items]
+
+
+def vendor_trust(settings: Settings, *, announce: bool = True) -> VendorTrust:
+    """The pinned vendor keys plus any configured extra ones; an unusable extra key stops the
+    command, and a usable one is announced so nobody trusts a development key unknowingly."""
+    try:
+        trust = load_vendor_trust(settings.trust.extra_vendor_keys)
+    except TrustError as exc:
+        fail(str(exc))
+    if announce:
+        for warning in startup_warnings(trust):
+            click.secho(f"warning: {warning}", fg="yellow", err=True)
+    return trust

@@ -11,9 +11,8 @@ from pathlib import Path
 import click
 import msgspec
 
-from attunio.cli.common import Context, actor, clear_errors, emit_table, fail, pass_ctx
+from attunio.cli.common import Context, actor, clear_errors, emit_table, fail, pass_ctx, vendor_trust
 from attunio.cli.models_output import print_report, print_version, progress_bar
-from attunio.crypto.trust import TrustError, load_vendor_trust, startup_warnings
 from attunio.engines import ENGINES
 from attunio.services.admins import AdminService
 from attunio.services.bundles import BundleRefused
@@ -32,12 +31,7 @@ reason_option = click.option("--reason", required=True, help="Why, in words a la
 
 @contextmanager
 def calibration(ctx: Context) -> Iterator[Calibration]:
-    try:
-        trust = load_vendor_trust(ctx.settings.trust.extra_vendor_keys)
-    except TrustError as exc:
-        fail(str(exc))
-    for warning in startup_warnings(trust):
-        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    trust = vendor_trust(ctx.settings)
     with ctx.store() as store, clear_errors():
         yield Calibration(store, ctx.clock, trust.keys, ctx.settings.calibration.max_bundle_bytes)
 
