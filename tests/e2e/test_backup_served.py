@@ -42,7 +42,7 @@ def test_backup_under_load_restores_identical_state(tmp_path: Path) -> None:
                                                          expires_at=now + timedelta(days=30)))
     served.cli("license", "install", str(tmp_path / "license.txt"))
     live = served.new_key(mode="live", app="Load")
-    stop, answered = threading.Event(), []
+    stop, answered, created_under_load = threading.Event(), [], []
 
     def score() -> None:
         with httpx.Client(base_url=served.base_url, timeout=10) as http:
@@ -53,15 +53,18 @@ def test_backup_under_load_restores_identical_state(tmp_path: Path) -> None:
 
     def create_keys() -> None:
         while not stop.is_set():
-            served.new_key(app="Load")
+            created_under_load.append(served.new_key(app="Load"))
 
     threads = [threading.Thread(target=score) for _ in range(4)] + [threading.Thread(target=create_keys)]
     for thread in threads:
         thread.start()
     try:
         deadline = datetime.now(UTC) + timedelta(seconds=120)
-        while len(answered) < 50 and datetime.now(UTC) < deadline:
+        # The snapshot must fall while both kinds of write are under way: scored calls metering usage
+        # and a key creation in flight, with at least one already committed.
+        while (len(answered) < 50 or not created_under_load) and datetime.now(UTC) < deadline:
             stop.wait(0.05)
+        assert len(answered) >= 50 and created_under_load, "load never got going"
         before_backup = len(answered)
         backup = tmp_path / "under-load.attbak"
         served.cli("backup", "-o", str(backup), "--reason", "under load")
