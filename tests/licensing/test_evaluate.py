@@ -4,9 +4,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from msgspec import structs
 from tests.billing_helpers import INSTANCE, claims
 
-from attunio.services.licensing import evaluate, evaluate_installed, install_refusal
+from attunio.services.licensing import evaluate, evaluate_installed, install_refusal, next_change
 
 EXPIRES = datetime(2027, 1, 1, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -100,3 +103,55 @@ def test_install_refuses_only_licenses_that_can_never_serve_here() -> None:
     assert "another instance" in (install_refusal(claims(instance_id="inst_x"), now, None, INSTANCE) or "")
     assert "expired" in (install_refusal(claims(), EXPIRES + 15 * DAY, None, INSTANCE) or "")
     assert install_refusal(claims(), now, EXPIRES + 15 * DAY, INSTANCE) is not None
+
+
+# -- next_change: the span over which one evaluation can be reused -----------------------------------
+
+_T0 = datetime(2026, 1, 1, tzinfo=UTC)
+_offsets = st.integers(min_value=-400 * 86_400, max_value=800 * 86_400)
+
+
+def _same_verdict(a: Any, b: Any) -> bool:
+    return structs.replace(a, effective_now=_T0) == structs.replace(b, effective_now=_T0)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    licenses=st.lists(
+        st.tuples(_offsets, st.integers(min_value=1, max_value=500 * 86_400), st.integers(0, 30), st.booleans()),
+        max_size=3,
+    ),
+    at_offset=_offsets,
+    later=st.floats(min_value=0.0, max_value=1.0),
+)
+def test_the_verdict_holds_until_next_change_and_changes_there(
+    licenses: list[tuple[int, int, int, bool]], at_offset: int, later: float
+) -> None:
+    installed = [
+        claims(license_id=f"LIC-{i}", valid_from=_T0 + timedelta(seconds=start),
+               expires_at=_T0 + timedelta(seconds=start + length), grace_days=grace, production_access=access)
+        for i, (start, length, grace, access) in enumerate(licenses)
+    ]
+    at = _T0 + timedelta(seconds=at_offset)
+    verdict = evaluate_installed(installed, at, None, INSTANCE)
+    until = next_change(installed, at)
+    if until is None:  # nothing will ever change: any later instant gives the same verdict
+        assert _same_verdict(verdict, evaluate_installed(installed, at + 3650 * DAY, None, INSTANCE))
+        return
+    assert until > at
+    inside = at + (until - at) * later
+    if inside < until:
+        assert _same_verdict(verdict, evaluate_installed(installed, inside, None, INSTANCE))
+    assert _same_verdict(verdict, evaluate_installed(installed, until - timedelta(microseconds=1), None, INSTANCE))
+    if len(installed) == 1:  # with one license every boundary is a change of its verdict
+        assert not _same_verdict(verdict, evaluate_installed(installed, until, None, INSTANCE))
+
+
+def test_next_change_steps_through_each_grace_day() -> None:
+    one = [claims(expires_at=EXPIRES, grace_days=3)]
+    assert next_change(one, EXPIRES - DAY) == EXPIRES
+    assert next_change(one, EXPIRES) == EXPIRES + DAY
+    assert next_change(one, EXPIRES + timedelta(hours=30)) == EXPIRES + 2 * DAY
+    assert next_change(one, EXPIRES + 3 * DAY) is None
+    assert next_change([claims(production_access=False)], EXPIRES) is None
+    assert next_change([], EXPIRES) is None

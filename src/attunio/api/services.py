@@ -39,7 +39,7 @@ class Services:
             access=AccessService(store, clock),
             admins=AdminService(store, clock),
             billing=Billing(store, settings, clock),
-            commits=GroupCommit(store),
+            commits=GroupCommit(store, counters_only=True),
             models=ModelRegistry(store),
         )
 

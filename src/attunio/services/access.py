@@ -12,7 +12,7 @@ from attunio.clock import Clock, iso_ms
 from attunio.crypto import tokens
 from attunio.services import audit
 from attunio.services.instance import hmac_secret
-from attunio.store import Store
+from attunio.store import ChangeWatch, Store
 
 
 class App(msgspec.Struct, frozen=True):
@@ -58,6 +58,8 @@ def normalise_origin(origin: str) -> str:
 
 
 _origins = msgspec.json.Decoder(tuple[str, ...]).decode  # built once: the request path reads it per call
+# Bounds the memory of the key cache; a full cache is simply dropped and refilled.
+PRINCIPAL_CACHE_SIZE = 4096
 
 KEY_COLUMNS = (
     "id, app_id, prefix, last4, key_type, mode, allowed_origins, label, created_at, last_used_at, revoked_at"
@@ -75,6 +77,8 @@ class AccessService:
         self.store = store
         self.clock = clock
         self._secret = hmac_secret(store)
+        self._watch = ChangeWatch(store)
+        self._principals: dict[bytes, Principal] = {}
 
     # -- apps -------------------------------------------------------------------------------
     def create_app(self, name: str, *, actor: str) -> App:
@@ -172,18 +176,27 @@ class AccessService:
 
     # -- request path -----------------------------------------------------------------------
     def authenticate(self, token: str) -> Principal | None:
-        """One indexed lookup per request, so a revocation is seen by every worker at once."""
+        """As current as an indexed lookup per request: keys found are kept in memory only while
+        the store is unchanged (`ChangeWatch`), so a revocation committed by any process is seen
+        by every worker's next request. Unknown keys are never cached."""
         if tokens.parse_api_key(token) is None:
             return None
+        digest = tokens.keyed_hash(self._secret, token)
+        if not self._watch.unchanged() or len(self._principals) >= PRINCIPAL_CACHE_SIZE:
+            self._principals.clear()
+        elif (known := self._principals.get(digest)) is not None:
+            return known
         row = self.store.one(
             "SELECT id, app_id, key_type, mode, prefix, allowed_origins FROM api_keys"
             " WHERE hash = ? AND revoked_at IS NULL",
-            (tokens.keyed_hash(self._secret, token),),
+            (digest,),
         )
         if row is None:
             return None
-        return Principal(key_id=row[0], app_id=row[1], key_type=row[2], mode=row[3], prefix=row[4],
-                         allowed_origins=_origins(row[5]))
+        principal = Principal(key_id=row[0], app_id=row[1], key_type=row[2], mode=row[3], prefix=row[4],
+                              allowed_origins=_origins(row[5]))
+        self._principals[digest] = principal
+        return principal
 
     def origin_allowed_anywhere(self, origin: str) -> bool:
         """For CORS preflight, which carries no key: is the origin on any active publishable key?"""
@@ -202,7 +215,7 @@ class AccessService:
         """Flush batched last-used times (kept in memory on the hot path, written at most once a minute)."""
         if not last_used:
             return
-        with self.store.write():
+        with self.store.write(counters_only=True):
             self.store.conn.executemany(
                 "UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, ''), ?) WHERE id = ?",
                 [(at, key_id) for key_id, at in last_used.items()],

@@ -13,8 +13,10 @@ failing in the engine is not counted. Overage is never refused, only counted.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from msgspec import structs
 
 from attunio.clock import Clock, iso_ms
 from attunio.config import Settings
@@ -25,9 +27,16 @@ from attunio.services import audit
 from attunio.services.access import Principal
 from attunio.services.clock_mark import advance_mark, read_mark
 from attunio.services.license_registry import LicenseRegistry
-from attunio.services.licensing import GRACE_HEADER, LicenseState, effective_time, evaluate_installed
+from attunio.services.licensing import (
+    CLOCK_SKEW_TOLERANCE,
+    GRACE_HEADER,
+    LicenseState,
+    effective_time,
+    evaluate_installed,
+    next_change,
+)
 from attunio.services.metering import count_live, seconds_to_next_utc_day, take_sandbox, utc_day
-from attunio.store import GroupCommit, Store
+from attunio.store import ChangeWatch, GroupCommit, Store
 
 log = logging.getLogger("attunio.licensing")
 MARK_EVERY = timedelta(seconds=60)
@@ -45,6 +54,10 @@ class Billing:
         self.licenses = LicenseRegistry(store, trust, clock)
         self._generation: str | None = None
         self._claims: list[LicenseClaims] = []
+        self._watch = ChangeWatch(store)
+        # The last evaluation and the span of effective time over which it holds (see `license_state`).
+        self._state: LicenseState | None = None
+        self._state_span = (datetime.min.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC))
         # Start from the persisted mark so a worker started on a wound-back clock judges sandbox days
         # and expiry from the latest time any worker has seen, not from its own clock.
         self._mark: datetime | None = read_mark(store)
@@ -66,7 +79,7 @@ class Billing:
     def record(self, principal: Principal, endpoint: str) -> None:
         if principal.mode != "live":
             return  # sandbox requests were counted when admitted
-        with self.store.write():
+        with self.store.write(counters_only=True):
             self._count_live(principal, endpoint, self.clock.now())
 
     # The request path's forms of `admit` and `record`: the same writes, in a transaction shared
@@ -99,7 +112,7 @@ class Billing:
 
     def _admit_sandbox(self, principal: Principal, now: datetime) -> dict[str, str]:
         at = effective_time(now, self._mark)
-        with self.store.write():
+        with self.store.write(counters_only=True):
             served = self._take_sandbox(principal, at, now)
         return self._sandbox_headers(served, at)
 
@@ -130,15 +143,31 @@ class Billing:
 
     # -- license state --------------------------------------------------------------------------
     def license_state(self, now: datetime | None = None) -> LicenseState:
-        """One small read per call; licenses are re-read only when an install changed them."""
+        """The live-call verdict, as current as reading and evaluating the licenses on every call.
+
+        The licenses and the persisted clock mark are re-read only when the store changed
+        (`ChangeWatch`: an install, or another worker raising the mark), and the evaluation is
+        reused while the effective time stays within the span over which it cannot change (up to
+        the next validity start, expiry or grace-day boundary of any installed license).
+        """
         now = self.clock.now() if now is None else now
-        generation, mark = self.licenses.generation_and_mark()
-        if generation != self._generation:
-            self._claims = [v.claims for v in self.licenses.installed()]
-            self._generation = generation
-        if mark is not None and (self._mark is None or mark > self._mark):
-            self._mark = mark
-        state = evaluate_installed(self._claims, now, self._mark, self.licenses.instance_id)
+        if not self._watch.unchanged():
+            generation, mark = self.licenses.generation_and_mark()
+            if generation != self._generation:
+                self._claims = [v.claims for v in self.licenses.installed()]
+                self._generation = generation
+                self._state = None
+            if mark is not None and (self._mark is None or mark > self._mark):
+                self._mark = mark
+        at = effective_time(now, self._mark)
+        behind = self._mark is not None and self._mark - now > CLOCK_SKEW_TOLERANCE
+        cached, (start, end) = self._state, self._state_span
+        if cached is not None and start <= at < end and cached.clock_behind == behind:
+            state = structs.replace(cached, effective_now=at)
+        else:
+            state = evaluate_installed(self._claims, now, self._mark, self.licenses.instance_id)
+            until = next_change(self._claims, at)
+            self._state, self._state_span = state, (at, datetime.max.replace(tzinfo=UTC) if until is None else until)
         if state.clock_behind and not self._behind_reported:
             self._report_clock_behind(now)
         self._behind_reported = state.clock_behind

@@ -137,6 +137,30 @@ def evaluate_installed(
     )
 
 
+def next_change(installed: Sequence[LicenseClaims], at: datetime) -> datetime | None:
+    """The first instant after `at` at which `evaluate_installed` may answer differently, judged at
+    the effective time (status, grace days left, message; `effective_now` and `clock_behind` aside),
+    or None if no later instant changes it. Lets a worker evaluate once per change, not per call."""
+    changes = [moment for claims in installed if (moment := _next_change(claims, at)) is not None]
+    return min(changes, default=None)
+
+
+def _next_change(claims: LicenseClaims, at: datetime) -> datetime | None:
+    if not claims.production_access:
+        return None  # refused for as long as it is installed
+    # A license bound to another instance is refused at every instant too; its boundaries below
+    # only cost an extra evaluation, never a stale answer.
+    if at < claims.valid_from:
+        return claims.valid_from
+    if at < claims.expires_at:
+        return claims.expires_at
+    grace_end = claims.expires_at + claims.grace_days * DAY
+    if at >= grace_end:
+        return None
+    left = math.ceil((grace_end - at) / DAY)
+    return grace_end - (left - 1) * DAY  # where the days left drop by one (or grace ends)
+
+
 def install_refusal(
     claims: LicenseClaims, now: datetime, high_water: datetime | None, instance_id: str
 ) -> str | None:

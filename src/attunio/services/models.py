@@ -2,8 +2,9 @@
 
 Until a calibrated version is promoted an engine runs its shipped defaults and answers
 `model: {version: null, source: "default"}`. Each worker keeps the decoded parameter sets in memory,
-tagged with the registry generation they were read at; per request it reads only the one-row
-generation (a primary-key lookup) and reloads when another process has changed an active version.
+tagged with the registry generation they were read at. Per request it asks the store whether
+anything changed (`ChangeWatch`, no table read); only then does it read the one-row generation,
+and it reloads when a promotion or rollback, in any process, has changed an active version.
 The answer's model block and its params come from one immutable pair, so no answer mixes versions.
 """
 
@@ -16,7 +17,7 @@ import msgspec
 
 from attunio.engines import ENGINES, ParamsBase
 from attunio.engines.common import ModelRef
-from attunio.store import Store
+from attunio.store import ChangeWatch, Store
 
 log = logging.getLogger("attunio.models")
 
@@ -43,9 +44,12 @@ class ModelRegistry:
         self.store = store
         self._generation: int | None = None
         self._active: dict[str, ActivePair] = {key: default_pair(key) for key in ENGINES}
+        self._watch = ChangeWatch(store)
 
     def active(self, engine_key: str) -> tuple[ModelRef, Any]:
         """The (model block, params) pair that answers this request."""
+        if self._watch.unchanged():
+            return self._active[engine_key]
         row = self.store.one(_GENERATION_SQL)
         if row is None or row[0] != self._generation:
             self._reload()

@@ -74,6 +74,7 @@ class Store:
         self.path = path
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
+        self._own_commits = 0
 
     @classmethod
     def open(cls, settings: Settings, *, create: bool = False) -> Store:
@@ -92,8 +93,13 @@ class Store:
         return store
 
     @contextmanager
-    def write(self) -> Iterator[Any]:
-        """A write transaction taken up front, so two workers never deadlock upgrading locks."""
+    def write(self, *, counters_only: bool = False) -> Iterator[Any]:
+        """A write transaction taken up front, so two workers never deadlock upgrading locks.
+
+        `counters_only` marks the request path's own writes (usage counters, the clock mark,
+        last-used times), which no per-worker cache holds: committing one leaves `change_token()`
+        as it was, so the caches keep serving while this worker meters its own calls.
+        """
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
@@ -101,6 +107,18 @@ class Store:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+        if not counters_only:
+            self._own_commits += 1
+
+    def change_token(self) -> tuple[int, int]:
+        """Equal to an earlier value only if nothing a cache may hold has changed in between.
+
+        SQLite's `data_version` moves whenever another connection (another worker, an `attunio`
+        command) commits; it does not see this connection's own commits, so those are counted
+        here. Per-worker caches of keys, licenses and models compare this before every use: a
+        revocation or promotion committed anywhere is seen by the next request, as with a read.
+        """
+        return self.conn.execute("PRAGMA data_version").fetchone()[0], self._own_commits
 
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[Any]:
         return list(self.conn.execute(sql, params).fetchall())

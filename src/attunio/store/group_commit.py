@@ -24,8 +24,9 @@ Write = Callable[[Any], Any]
 
 
 class GroupCommit:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, counters_only: bool = False) -> None:
         self.store = store
+        self.counters_only = counters_only
         self._pending: list[tuple[Write, asyncio.Future[Any]]] = []
         self.batches = 0
         self.writes = 0
@@ -42,7 +43,7 @@ class GroupCommit:
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
         try:
-            with self.store.write() as conn:
+            with self.store.write(counters_only=self.counters_only) as conn:
                 values = [write(conn) for write, _ in batch]
         except Exception as exc:
             if len(batch) == 1:
@@ -52,7 +53,7 @@ class GroupCommit:
             # its own transaction, so only the failing one fails. The common path pays no savepoints.
             for write, future in batch:
                 try:
-                    with self.store.write() as conn:
+                    with self.store.write(counters_only=self.counters_only) as conn:
                         value = write(conn)
                 except Exception as alone:
                     _settle(future, None, alone)

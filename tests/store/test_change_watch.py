@@ -1,0 +1,101 @@
+"""Per-worker caches (keys, licenses, models) must be exactly as current as a read on every request.
+
+A second `Store` on the same file is a second connection, as another worker or an `attunio` command
+has. The caches may only skip their read while `Store.change_token()` is unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from tests.billing_helpers import FakeClock, license_bytes, trust_env, write_public_key
+from tests.conftest import init_store, make_settings
+
+from attunio.clock import SystemClock
+from attunio.config import Settings
+from attunio.crypto.ed25519 import Ed25519PrivateKey
+from attunio.services.access import AccessService
+from attunio.services.billing import Billing
+from attunio.store import Store
+
+VENDOR = Ed25519PrivateKey.generate()
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def other(settings: Settings, store: Store) -> Iterator[Store]:
+    second = Store.open(settings)
+    yield second
+    second.close()
+
+
+def statements(store: Store) -> list[str]:
+    seen: list[str] = []
+    store.conn.set_trace_callback(seen.append)
+    return seen
+
+
+def test_the_token_moves_on_any_commit_but_this_connections_counter_writes(store: Store, other: Store) -> None:
+    def put(target: Store, value: str, *, counters_only: bool = False) -> None:
+        with target.write(counters_only=counters_only):
+            target.conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('probe', ?)", (value,))
+
+    token = store.change_token()
+    put(store, "1", counters_only=True)
+    assert store.change_token() == token  # our own metering: the caches keep serving
+    put(store, "2")
+    moved = store.change_token()
+    assert moved != token
+    put(other, "3", counters_only=True)  # another worker's metering: it may also hold other changes
+    assert store.change_token() != moved
+
+
+def test_a_key_revoked_by_another_process_is_refused_on_the_next_request(store: Store, other: Store) -> None:
+    worker = AccessService(store, SystemClock())
+    admin = AccessService(other, SystemClock())
+    admin.create_app("Ward", actor="test")
+    record, key = admin.create_key("Ward", "secret", "live", actor="test")  # created elsewhere: found
+    assert worker.authenticate(key) is not None
+    seen = statements(store)
+    assert worker.authenticate(key) is not None
+    assert not any("api_keys" in sql for sql in seen)  # served from memory while nothing changed
+    admin.revoke_key(record.id, actor="test")
+    assert worker.authenticate(key) is None
+    assert any("api_keys" in sql for sql in seen)
+
+
+def test_a_key_revoked_in_the_same_process_is_refused_on_the_next_request(store: Store) -> None:
+    access = AccessService(store, SystemClock())
+    access.create_app("Ward", actor="test")
+    record, key = access.create_key("Ward", "secret", "test", actor="test")
+    assert access.authenticate(key) is not None
+    access.touch({record.id: "2026-06-01T00:00:00.000Z"})  # a counter write keeps the cache
+    assert access.authenticate(key) is not None
+    access.revoke_key(record.id, actor="test")
+    assert access.authenticate(key) is None
+
+
+def test_a_license_installed_by_another_process_serves_the_next_live_call(tmp_path: Path) -> None:
+    pub = write_public_key(VENDOR, tmp_path / "vendor.pub")
+    settings = make_settings(tmp_path, **trust_env(pub))
+    store = init_store(settings)
+    other = Store.open(settings)
+    try:
+        clock = FakeClock(NOW)
+        worker, admin = Billing(store, settings, clock), Billing(other, settings, clock)
+        assert worker.license_state().reason == "no_license"
+        assert worker.license_state().reason == "no_license"  # evaluated once, reused
+        admin.licenses.install(license_bytes(VENDOR, valid_from=NOW - timedelta(days=1),
+                                             expires_at=NOW + timedelta(days=1), grace_days=2), actor="test")
+        assert worker.license_state().status == "valid"
+        clock.moment = NOW + timedelta(days=1)  # the cached verdict ends exactly at expiry
+        state = worker.license_state()
+        assert (state.status, state.grace_days_left, state.effective_now) == ("grace", 2, clock.moment)
+        clock.moment = NOW + timedelta(days=2)
+        assert worker.license_state().grace_days_left == 1
+    finally:
+        other.close()
+        store.close()
