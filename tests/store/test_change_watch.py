@@ -6,6 +6,7 @@ has. The caches may only skip their read while `Store.change_token()` is unchang
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -99,3 +100,24 @@ def test_a_license_installed_by_another_process_serves_the_next_live_call(tmp_pa
     finally:
         other.close()
         store.close()
+
+
+def test_a_request_sees_the_store_as_of_its_first_check_and_the_next_request_sees_more(
+    store: Store, other: Store
+) -> None:
+    def put(target: Store, value: str) -> None:
+        with target.write():
+            target.conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('probe', ?)", (value,))
+
+    async def request(commit_elsewhere: bool) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+        first = store.change_token()
+        if commit_elsewhere:
+            put(other, "elsewhere")
+        second = store.change_token()  # the same request: one view of the store
+        put(store, "own")  # this connection's own change is always seen
+        return first, second, store.change_token()
+
+    first, second, after_own = asyncio.run(request(commit_elsewhere=True))
+    assert second == first and after_own != second
+    next_first, _, _ = asyncio.run(request(commit_elsewhere=False))
+    assert next_first[0] != first[0]  # the next request sees the other connection's commit

@@ -7,6 +7,7 @@ file untouched; a missing store is never created silently (only `attunio init` c
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 from collections.abc import Iterator
@@ -67,6 +68,13 @@ def _connect(path: Path, key_hex: str, busy_timeout_ms: int) -> Any:
     return conn
 
 
+def _current_task() -> object | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no running event loop: a command, not a request
+        return None
+
+
 class Store:
     """One connection per process; writes go through `write()` (BEGIN IMMEDIATE … COMMIT)."""
 
@@ -75,6 +83,7 @@ class Store:
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self._own_commits = 0
+        self._seen: tuple[object, int] | None = None  # (request task, data_version it saw)
 
     @classmethod
     def open(cls, settings: Settings, *, create: bool = False) -> Store:
@@ -117,8 +126,18 @@ class Store:
         command) commits; it does not see this connection's own commits, so those are counted
         here. Per-worker caches of keys, licenses and models compare this before every use: a
         revocation or promotion committed anywhere is seen by the next request, as with a read.
+
+        Within one request (one asyncio task) other connections' commits are read once, so a request
+        sees the store as of its first check, and the key, license and model checks cost one PRAGMA
+        between them. The task is held (not its id) so a later request can never be mistaken for it.
         """
-        return self.conn.execute("PRAGMA data_version").fetchone()[0], self._own_commits
+        task = _current_task()
+        seen = self._seen
+        if task is not None and seen is not None and seen[0] is task:
+            return seen[1], self._own_commits
+        version: int = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        self._seen = None if task is None else (task, version)
+        return version, self._own_commits
 
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[Any]:
         return list(self.conn.execute(sql, params).fetchall())
