@@ -102,22 +102,24 @@ def test_a_license_installed_by_another_process_serves_the_next_live_call(tmp_pa
         store.close()
 
 
-def test_a_request_sees_the_store_as_of_its_first_check_and_the_next_request_sees_more(
+def test_requests_share_one_check_per_event_loop_turn_and_the_next_turn_sees_more(
     store: Store, other: Store
 ) -> None:
     def put(target: Store, value: str) -> None:
         with target.write():
             target.conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('probe', ?)", (value,))
 
-    async def request(commit_elsewhere: bool) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    async def turns() -> list[tuple[int, int]]:
         first = store.change_token()
-        if commit_elsewhere:
-            put(other, "elsewhere")
-        second = store.change_token()  # the same request: one view of the store
+        put(other, "elsewhere")
+        same_turn = store.change_token()  # one PRAGMA serves every check of this turn
         put(store, "own")  # this connection's own change is always seen
-        return first, second, store.change_token()
+        after_own = store.change_token()
+        await asyncio.sleep(0)
+        return [first, same_turn, after_own, store.change_token()]
 
-    first, second, after_own = asyncio.run(request(commit_elsewhere=True))
-    assert second == first and after_own != second
-    next_first, _, _ = asyncio.run(request(commit_elsewhere=False))
-    assert next_first[0] != first[0]  # the next request sees the other connection's commit
+    first, same_turn, after_own, next_turn = asyncio.run(turns())
+    assert same_turn == first and after_own[1] != same_turn[1]
+    assert next_turn[0] != first[0]  # the next turn sees the other connection's commit
+    put(other, "again")
+    assert store.change_token()[0] != next_turn[0]  # outside a loop every call reads
