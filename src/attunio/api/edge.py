@@ -44,6 +44,8 @@ class Edge:
         self.routed = {p for p in paths if "{" not in p}
         self.routed_prefixes = tuple(p.split("{", 1)[0] for p in paths if "{" in p)
         self.first_segments = {p.split("/")[1] for p in paths}
+        # Fixed paths log as themselves: looked up, not matched, on every request.
+        self.logged_as = {p: KEY_IN_PATH.sub(r"\1[redacted]", p) for p in self.routed}
         self.common = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
         if hsts_max_age:
             self.common.append((b"strict-transport-security", f"max-age={hsts_max_age}".encode()))
@@ -93,7 +95,10 @@ class Edge:
                 log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, "request", (), None, extra=fields))
 
     def loggable_path(self, path: str) -> str:
-        if path in self.routed or (path.startswith(self.routed_prefixes) and path.count("/") == 2):
+        fixed = self.logged_as.get(path)
+        if fixed is not None:
+            return fixed
+        if path.startswith(self.routed_prefixes) and path.count("/") == 2:
             return KEY_IN_PATH.sub(r"\1[redacted]", path)
         first = path.split("/")[1] if path.startswith("/") else ""
         return f"/{first}/{UNROUTED}" if first in self.first_segments else f"/{UNROUTED}"

@@ -15,7 +15,7 @@ from attunio.store import Store
 
 
 def utc_day(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d")
+    return moment.astimezone(UTC).date().isoformat()  # `2026-05-15`; isoformat is the cheap spelling
 
 
 def seconds_to_next_utc_day(moment: datetime) -> int:
