@@ -41,7 +41,8 @@ from attunio.config import load_settings
 from attunio.crypto.ed25519 import Ed25519PrivateKey
 from attunio.engines import ENGINES
 from attunio.services import audit
-from attunio.store import Store
+from attunio.services.backup import read_backup
+from attunio.store import Store, read_key
 
 pytestmark = pytest.mark.e2e
 VENDOR = Ed25519PrivateKey.generate()
@@ -66,7 +67,9 @@ class Ledger:
     imports_reported: list[tuple[str, int]] = field(default_factory=list)
     promotions_reported: list[tuple[str, int]] = field(default_factory=list)
     killed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STEPS, 0))
+    backups_verified: set[Path] = field(default_factory=set)
     admin_failures: list[str] = field(default_factory=list)
+    counted_unanswered: int = 0
     rounds: int = 0
     bundles_signed: int = 0
     # The last version number signed per engine: a killed import may or may not have committed,
@@ -247,12 +250,18 @@ def check_store(served: Served, ledger: Ledger) -> dict[str, int | None]:
         used = int(store.one("SELECT coalesce(sum(count), 0) FROM usage_daily")[0])
         assert ledger.live_answered <= used <= ledger.live_answered + ledger.in_flight_bound, (
             used, ledger.live_answered, ledger.in_flight_bound)
+        ledger.counted_unanswered = used - ledger.live_answered  # in flight at a kill: counted, answer lost
         backups = {row[0] for row in store.query("SELECT object_id FROM audit WHERE action = 'backup.create'")}
         assert len(backups) >= len(ledger.backups_reported)
     finally:
         store.close()
-    for backup in served.root.glob("backup-*.attbak"):
-        assert backup in ledger.backups_reported or backup.stat().st_size > 0  # never a half-written name
+    for backup in sorted(set(served.root.glob("backup-*.attbak")) - ledger.backups_verified):
+        # Never a half-written file under the name asked for: every one (reported or caught between
+        # its rename and its audit event) passes the manifest MAC and the database checksum.
+        _, extracted = read_backup(backup, read_key(settings.key_file), served.root)
+        extracted.unlink()
+        ledger.backups_verified.add(backup)
+    assert set(ledger.backups_reported) <= ledger.backups_verified
     for leftover in served.root.glob(".backup-*"):
         leftover.unlink()  # a backup killed mid-write leaves only its dot-named work files
     return active
@@ -304,8 +313,10 @@ def test_kill_9_during_mixed_load_loses_nothing(crash_target: tuple[Served, str,
     check_store(served, ledger)  # and once more after a clean stop
     figures["crash_rounds"] = ledger.rounds
     figures["crash_live_answers"] = ledger.live_answered
+    figures["crash_live_counted_unanswered"] = ledger.counted_unanswered
     figures["crash_keys_created"] = len(ledger.keys_reported)
     figures["crash_backups_completed"] = len(ledger.backups_reported)
+    figures["crash_backup_files_verified"] = len(ledger.backups_verified)
     figures["crash_bundles_imported"] = len(ledger.imports_reported)
     figures["crash_promotions"] = len(ledger.promotions_reported)
     figures["crash_commands_killed"] = dict(ledger.killed)
