@@ -127,14 +127,19 @@ def test_no_answered_live_call_is_lost_when_the_server_is_killed_mid_load(
     received: list[int] = []
     loader = threading.Thread(target=hammer, args=(served, key, 8, 10_000, stop, received))
     loader.start()
-    deadline = time.monotonic() + 30
+    # Kill in the middle of the load, with requests in flight: once 200 answers have arrived, however
+    # long a slow machine takes to get there.
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline and len(received) < 200 and loader.is_alive():
-        time.sleep(0.01)  # kill in the middle of the load, with requests in flight
+        time.sleep(0.01)
+    under_load = len(received) >= 200 and loader.is_alive()
     for pid in _server_pids(served.process.pid):
         os.kill(pid, signal.SIGKILL)
     stop.set()
     loader.join(timeout=60)
     served.process.wait(timeout=10)
+    assert not loader.is_alive(), "the load threads were still running 60 s after the kill"
+    assert under_load, f"the kill came before the load got going: {len(received)} answers, wanted 200"
     answered = received.count(200)
     assert answered > 0
     # Calls counted but whose answer never arrived may exceed it; an answered call is never missing.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
-
 from tests.conftest import Served
 
 
@@ -15,7 +14,7 @@ def auth(key: str) -> dict[str, str]:
 
 def test_served_process_answers_ping_health_and_openapi(served: Served) -> None:
     key = served.new_key()
-    with httpx.Client(base_url=served.base_url, timeout=5) as http:
+    with httpx.Client(base_url=served.base_url, timeout=30) as http:
         ping = http.get("/v1/ping", headers=auth(key))
         assert ping.status_code == 200
         assert ping.json()["data"]["mode"] == "test"
@@ -32,16 +31,16 @@ def test_revoked_key_is_refused_by_every_worker_on_the_next_request(
 ) -> None:
     served = serve_appliance(workers=2)
     key = served.new_key()
-    with httpx.Client(base_url=served.base_url, timeout=5) as http:
+    with httpx.Client(base_url=served.base_url, timeout=30) as http:
         # New connections spread across both workers; all of them accept the key first.
         for _ in range(20):
-            with httpx.Client(base_url=served.base_url, timeout=5) as fresh:
+            with httpx.Client(base_url=served.base_url, timeout=30) as fresh:
                 assert fresh.get("/v1/ping", headers=auth(key)).status_code == 200
         key_id = served.cli("keys", "list", "--json").stdout
         key_id = next(line.split('"')[3] for line in key_id.splitlines() if '"id": "key_' in line)
         served.cli("keys", "revoke", key_id, "--reason", "leaked")
         for _ in range(20):
-            with httpx.Client(base_url=served.base_url, timeout=5) as fresh:
+            with httpx.Client(base_url=served.base_url, timeout=30) as fresh:
                 answer = fresh.get("/v1/ping", headers=auth(key))
                 assert answer.status_code == 401 and answer.json()["error"]["code"] == "invalid_token"
         assert http.get("/v1/ping", headers=auth(key)).status_code == 401
@@ -49,7 +48,7 @@ def test_revoked_key_is_refused_by_every_worker_on_the_next_request(
 
 def test_logs_are_json_lines_without_keys_or_session_refs(served: Served) -> None:
     key = served.new_key()
-    with httpx.Client(base_url=served.base_url, timeout=5) as http:
+    with httpx.Client(base_url=served.base_url, timeout=30) as http:
         http.post("/v1/dmse/analyze", headers=auth(key),
                   json={"responseLatencySeconds": 2.6, "sessionRef": "visit_SECRET_8841"})
         http.get("/v1/ping", headers=auth(key))

@@ -25,7 +25,7 @@ def test_appliance_serves_tls13_with_security_headers(serve_appliance: Callable[
     served = serve_appliance(**TLS_ON)
     key = served.new_key()
     base = served.base_url.replace("127.0.0.1", "localhost")
-    with httpx.Client(base_url=base, verify=trusting(served), timeout=5) as http:
+    with httpx.Client(base_url=base, verify=trusting(served), timeout=30) as http:
         ping = http.get("/v1/ping", headers={"Authorization": f"Bearer {key}"})
         assert ping.status_code == 200
         assert ping.extensions["network_stream"].get_extra_info("ssl_object").version() == "TLSv1.3"
@@ -93,5 +93,5 @@ def test_every_worker_serves_tls(serve_appliance: Callable[..., Served]) -> None
     served = serve_appliance(workers=2, **TLS_ON)
     base = served.base_url.replace("127.0.0.1", "localhost")
     for _ in range(10):
-        with httpx.Client(base_url=base, verify=trusting(served), timeout=5) as http:
+        with httpx.Client(base_url=base, verify=trusting(served), timeout=30) as http:
             assert http.get("/healthz").status_code == 200
