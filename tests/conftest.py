@@ -3,6 +3,7 @@ appliance served as a real process on a free port (see `served`)."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -11,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -150,6 +152,38 @@ class Served:
 
     def logs(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def access_lines(self) -> list[dict[str, Any]]:
+        lines = []
+        for text in self.logs().splitlines():
+            try:
+                line = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(line, dict) and line.get("logger") == "attunio.access":
+                lines.append(line)
+        return lines
+
+    def workers_answering(self, request: Callable[[], httpx.Response], status: int, workers: int,
+                          timeout: float = 90.0) -> set[int]:
+        """Send `request()` (a fresh connection each time, so the kernel spreads them) until the
+        access log shows answers with `status` from `workers` distinct worker processes; every
+        answer must have that status. Access lines are written just after the answer, so this
+        keeps sending until they have landed."""
+        def pids() -> set[int]:
+            return {line["pid"] for line in self.access_lines()
+                    if line["status"] == status and line["request_id"] in sent}
+
+        sent: set[str] = set()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            answer = request()
+            assert answer.status_code == status, f"expected {status}, got {answer.status_code}: {answer.text}"
+            sent.add(answer.headers["request-id"])
+            seen = pids()
+            if len(seen) >= workers:
+                return seen
+        raise AssertionError(f"answers with {status} came from {pids()} only, not {workers} workers")
 
 
 def run_cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

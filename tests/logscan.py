@@ -22,7 +22,7 @@ ISSUED_SECRETS: set[str] = set()
 FIGURES: dict[str, object] = {}
 # Tests put this marker wherever a careless log line could pick it up; it must never come back out.
 SENTINEL = "zzLEAKzz"
-ALLOWED_FIELDS = {"time", "level", "logger", "message", "request_id", "method", "path", "status", "duration_ms",
+ALLOWED_FIELDS = {"time", "level", "logger", "pid", "message", "request_id", "method", "path", "status", "duration_ms",
                   "app", "key_prefix", "error_type", "where"}
 KEY_SHAPED = re.compile(r"att_(?:sk|pk)_(?:test|live)_[0-9A-Za-z]|att_admin_[0-9A-Za-z]")
 

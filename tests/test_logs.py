@@ -42,9 +42,9 @@ def test_the_time_reads_as_datetime_would_show_it(created: float) -> None:
 
 def test_a_record_becomes_one_json_line_with_its_access_fields() -> None:
     record = logging.LogRecord("attunio.access", logging.INFO, __file__, 0, "request", (), None)
-    record.created = 1_780_000_000.4567
+    record.created, record.process = 1_780_000_000.4567, 4242
     record.__dict__.update(request_id="req_1", status=200, duration_ms=1.25, key_prefix="att_sk_live_")
     line = JsonFormatter().format(record)
     assert line == ('{"time":"2026-05-28T20:26:40.456+00:00","level":"info","logger":"attunio.access",'
-                    '"message":"request","request_id":"req_1","status":200,"duration_ms":1.25,'
+                    '"pid":4242,"message":"request","request_id":"req_1","status":200,"duration_ms":1.25,'
                     '"key_prefix":"att_sk_live_"}')

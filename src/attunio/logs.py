@@ -50,6 +50,7 @@ class JsonFormatter(logging.Formatter):
             "time": self.timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
+            "pid": record.process,  # which worker: lines of one request, or one worker's trouble
             "message": record.getMessage(),
         }
         attributes = record.__dict__
