@@ -51,9 +51,14 @@ def test_backup_under_load_restores_identical_state(tmp_path: Path) -> None:
                              headers={"Authorization": f"Bearer {live}"}).status_code == 200:
                     answered.append(1)
 
+    failures: list[BaseException] = []
+
     def create_keys() -> None:
-        while not stop.is_set():
-            created_under_load.append(served.new_key(app="Load"))
+        try:
+            while not stop.is_set():
+                created_under_load.append(served.new_key(app="Load"))
+        except BaseException as exc:  # reported by the main thread, not lost with this one
+            failures.append(exc)
 
     threads = [threading.Thread(target=score) for _ in range(4)] + [threading.Thread(target=create_keys)]
     for thread in threads:
@@ -62,9 +67,11 @@ def test_backup_under_load_restores_identical_state(tmp_path: Path) -> None:
         deadline = datetime.now(UTC) + timedelta(seconds=120)
         # The snapshot must fall while both kinds of write are under way: scored calls metering usage
         # and a key creation in flight, with at least one already committed.
-        while (len(answered) < 50 or not created_under_load) and datetime.now(UTC) < deadline:
+        while (len(answered) < 50 or not created_under_load) and datetime.now(UTC) < deadline and not failures:
             stop.wait(0.05)
-        assert len(answered) >= 50 and created_under_load, "load never got going"
+        assert not failures, f"key creation under load failed: {failures[0]!r}"
+        assert len(answered) >= 50 and created_under_load, (
+            f"load never got going: {len(answered)} answers, {len(created_under_load)} keys")
         before_backup = len(answered)
         backup = tmp_path / "under-load.attbak"
         served.cli("backup", "-o", str(backup), "--reason", "under load")
