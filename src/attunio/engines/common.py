@@ -67,12 +67,55 @@ def as_utc(moment: datetime) -> datetime:
 def iso_ms(moment: datetime) -> str:
     """UTC, millisecond precision, `Z` suffix: `2026-05-15T00:00:00.000Z`."""
     utc = as_utc(moment)
+    if type(utc) is datetime and utc.year >= 1000:
+        # `isoformat` truncates to milliseconds as `microsecond // 1000` does, and `as_utc` leaves
+        # the offset written as `+00:00`; strftime is several times slower and, for years before
+        # 1000, pads `%Y` differently from platform to platform, so those keep the strftime text.
+        return utc.isoformat(timespec="milliseconds")[:-6] + "Z"
     return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+
+
+# Powers of ten by `digits` for which `round_half_up` takes its fast path. Up to 12 digits the
+# Decimal reference never exceeds its 28-digit precision for |value| < 2**52 (16 + 12 digits).
+_POW10: tuple[int, ...] = tuple(10**d for d in range(13))
 
 
 def round_half_up(value: float, digits: int = 0) -> float:
     """Round the decimal text of `value`, so 34.45 rounds up as a reader expects, not down as
-    its binary form would."""
+    its binary form would.
+
+    The answer is `float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP))`
+    (`_round_half_up_decimal`); the fast path computes the same from the repr text itself. Its
+    positional form `[-]int.frac` is cut after `digits` fractional digits and the magnitude goes
+    up by one unit in the last kept place when the first dropped digit is 5 or more (half away
+    from zero, as ROUND_HALF_UP). The kept digits form an integer n, and `n / 10**digits` is
+    correctly rounded by Python's int division exactly as `float()` of the quantized Decimal is,
+    so both give the nearest double to the same decimal number; the sign is applied afterwards,
+    which keeps a negative value that rounds to zero at -0.0 as Decimal does. Exponent reprs
+    (|value| < 1e-4 or ≥ 1e16), inf, nan, ints of 2**52 or more and any other type or `digits`
+    take the Decimal path (tests/engines/test_rounding.py compares the two over all floats).
+    """
+    kind = type(value)
+    if kind is float and type(digits) is int and 0 <= digits <= 12:
+        text = repr(value)
+        point = text.find(".")
+        if point > 0 and "e" not in text:
+            cut = point + 1 + digits
+            if len(text) <= cut:  # no more fractional digits than asked for: nothing to round
+                return value
+            negative = text[0] == "-"
+            kept = int(text[negative:point] + text[point + 1:cut])
+            if text[cut] >= "5":
+                kept += 1
+            result = kept / _POW10[digits]
+            return -result if negative else result
+    elif kind is int and type(digits) is int and 0 <= digits <= 12 and -(2**52) < value < 2**52:
+        return float(value)  # a whole number below 2**52 is exact as a double
+    return _round_half_up_decimal(value, digits)
+
+
+def _round_half_up_decimal(value: float, digits: int) -> float:
+    """The reference definition of `round_half_up`, used for what its fast path leaves aside."""
     if not math.isfinite(value) or abs(value) >= 2.0**52:
         # Such doubles carry no fractional part to round, and their decimal text would exceed the
         # default Decimal precision (quantize would raise instead of answering).
@@ -94,6 +137,8 @@ def clamp(value: float, low: float, high: float) -> float:
 def num(value: float, digits: int = 2) -> float | int:
     """A number for JSON output: whole values as integers, others rounded to `digits`."""
     rounded = round_half_up(value, digits)
+    if type(rounded) is float:  # the usual answer; is_integer() is False for inf and nan
+        return int(rounded) if rounded.is_integer() else rounded
     if math.isfinite(rounded) and rounded == int(rounded):
         return int(rounded)
     return rounded
@@ -109,7 +154,12 @@ def fmt(value: float, digits: int = 2) -> str:
     shown = num(value, digits)
     if isinstance(shown, int):
         return str(shown)
+    if type(digits) is int and 0 <= digits < len(_FIXED):
+        return format(shown, _FIXED[digits]).rstrip("0").rstrip(".")  # spares parsing a nested spec
     return f"{shown:.{digits}f}".rstrip("0").rstrip(".")
+
+
+_FIXED = tuple(f".{d}f" for d in range(13))
 
 
 def signed(value: float, digits: int = 2) -> str:
