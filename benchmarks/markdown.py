@@ -18,7 +18,8 @@ def _x(value: float | None) -> str:
 def render(report: dict[str, Any]) -> str:
     m, ld = report["machine"], report.get("load", {})
     litestar = m["litestar"] if isinstance(m["litestar"], str) else ".".join(map(str, m["litestar"][:3]))
-    wrk = m["wrk"].split()[0].removeprefix("debian/")
+    words = m["wrk"].split()  # `wrk debian/4.1.0-3+b2 [epoll] …`
+    wrk = (words[1] if len(words) > 1 and words[0] == "wrk" else words[0]).removeprefix("debian/")
     out = [f"Run of {report['date']} on {m['cpu']}, {m['cpus']} CPUs, {m['memory_gb']} GB, Linux {m['kernel']};"
            f" Python {m['python']}, Litestar {litestar}, uvicorn {m['uvicorn']}, msgspec {m['msgspec']},"
            f" numpy {m['numpy']}, FastAPI {m['fastapi']}, pydantic {m['pydantic']}, wrk {wrk}."
