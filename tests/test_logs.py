@@ -29,6 +29,11 @@ def test_a_line_is_what_json_writes_and_always_ascii(line: dict[str, Any]) -> No
         assert encoded == _reference(line)
 
 
+def test_every_ascii_character_is_written_as_json_writes_it() -> None:
+    for code in range(128):
+        assert encode_line({"message": f"a{chr(code)}b"}) == _reference({"message": f"a{chr(code)}b"}), code
+
+
 def test_integers_past_64_bits_still_make_a_line() -> None:
     assert encode_line({"n": 2**70}) == '{"n":1180591620717411303424}'
 
