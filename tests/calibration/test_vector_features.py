@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import msgspec
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from attunio.engines import vector
+from attunio.engines import instants, vector
 from attunio.engines.inputs import Assessment
 from attunio.engines.outcome import OutcomeRequest
 from attunio.engines.relapse import RelapseRequest
@@ -31,7 +32,7 @@ def reference_series(requests: Sequence[RelapseRequest | OutcomeRequest]) -> dic
         for item in request.assessments:
             rows.append(row)
             instruments.append(codes.setdefault(item.instrumentId, len(codes)))
-            times.append(vector._micros(item.createdAt))
+            times.append(instants.micros(item.createdAt))
             scores.append(item.score)
             tops.append(item.maxScore)
     if not rows:
@@ -140,12 +141,12 @@ def relapse_requests(moments: st.SearchStrategy[datetime] = TYPICAL) -> st.Searc
 @example([datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)])
 def test_times_are_the_exact_microseconds(moments: list[datetime]) -> None:
     try:
-        want = [vector._micros(m) for m in moments]
+        want = [instants.micros(m) for m in moments]
     except OverflowError:
         with pytest.raises(OverflowError):
-            vector._micros_of(moments)
+            instants.micros_of(moments)
         return
-    got = vector._micros_of(moments)
+    got = instants.micros_of(moments)
     assert got.dtype == np.int64 and got.tolist() == want
 
 
@@ -156,7 +157,7 @@ def test_times_of_every_layout_and_count_header() -> None:
             moments = [datetime(1970, 1, 1, tzinfo=UTC) + timedelta(
                 seconds=rng.randint(low, min(high, 253402300799)),
                 microseconds=rng.randint(0, 999_999) if fraction else 0) for _ in range(count)]
-            assert vector._micros_of(moments).tolist() == [vector._micros(m) for m in moments]
+            assert instants.micros_of(moments).tolist() == [instants.micros(m) for m in moments]
 
 
 @given(st.lists(relapse_requests(), max_size=30))
@@ -212,3 +213,16 @@ def test_seeded_benchmark_records_equal_the_reference() -> None:
     assert_same_series(requests)
     features = vector.relapse_features(requests)
     assert same_array(features.sleep, reference_optional([r.avgSleepHours for r in requests]))
+
+
+def test_the_fast_paths_are_taken_for_ordinary_times() -> None:
+    """Both bulk readers must answer (not fall back) for the times requests carry, so a change
+    that silently sends every set through the per-moment loop is caught here, not in a benchmark."""
+    base = datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=UTC)
+    aware = [base + timedelta(days=i, microseconds=i) for i in range(50)]
+    packed = instants._unpack_timestamps(msgspec.msgpack.encode(aware), len(aware))
+    assert packed is not None and packed.tolist() == [instants.micros(m) for m in aware]
+    offsets = [m.astimezone(timezone(timedelta(hours=-5, minutes=-30))) for m in aware] + [m.replace(tzinfo=None)
+                                                                                         for m in aware]
+    parsed = instants._parse_rfc3339(msgspec.json.encode(offsets), len(offsets))
+    assert parsed is not None and parsed.tolist() == [instants.micros(m) for m in offsets]
