@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import msgspec
+from tests.calibration.helpers import RELAPSE_V1, evaluation_lines, make_vendor, payload, sign
 
 from attunio.clock import SystemClock
 from attunio.config import load_settings
@@ -28,7 +29,6 @@ from attunio.services.compare import Dataset, compare, load_dataset
 from attunio.services.instance import ensure_instance
 from attunio.services.models import ModelRegistry, default_pair
 from attunio.store import Store, create_key_file
-from tests.calibration.helpers import RELAPSE_V1, evaluation_lines, make_vendor, payload, sign
 
 
 def registry_latency(lookups: int) -> list[float]:

@@ -56,7 +56,9 @@ def mismatches(expected: Any, actual: Any, path: str = "$") -> list[str]:
             return [] if isinstance(actual, str) and ISO.match(actual) else [f"{path}: {actual!r} is not ISO-8601 ms Z"]
         if expected.startswith("<startswith:") and expected.endswith(">"):
             prefix = expected[len("<startswith:"):-1]
-            return [] if isinstance(actual, str) and actual.startswith(prefix) else [f"{path}: {actual!r} does not start with {prefix!r}"]
+            if isinstance(actual, str) and actual.startswith(prefix):
+                return []
+            return [f"{path}: {actual!r} does not start with {prefix!r}"]
         return [] if actual == expected else [f"{path}: expected {expected!r}, got {actual!r}"]
     if isinstance(expected, bool) or expected is None:
         return [] if actual is expected else [f"{path}: expected {expected!r}, got {actual!r}"]

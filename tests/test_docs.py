@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.cli.test_cli import all_commands
 
 from attunio.config import env_name, setting_names
 from attunio.engines import ENGINES
-from tests.cli.test_cli import all_commands
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-
 from tests.conformance import fill, load_cases, mismatches
 from tests.conftest import ALLOWED_ORIGIN, Keys
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from litestar.testing import TestClient
-
 from tests.conftest import ALLOWED_ORIGIN, Keys
 
 PREFLIGHT = {"Access-Control-Request-Method": "POST",

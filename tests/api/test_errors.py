@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
+from tests.conftest import ALLOWED_ORIGIN, Keys
 
 from attunio.api.services import Services
 from attunio.crypto import tokens
-from tests.conftest import ALLOWED_ORIGIN, Keys
 
 DMSE = "/v1/dmse/analyze"
 BODY = {"responseLatencySeconds": 2.6}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from litestar.testing import TestClient
-
 from tests.conftest import Keys
 
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from engine_harness import SPEC_BY_PATH, answer
-
 from tests.conformance import load_cases
 from tests.conformance import mismatches as matches
 

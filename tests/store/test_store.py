@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from attunio.clock import SystemClock
 from attunio.config import Settings
 from attunio.services.access import AccessService
-from attunio.clock import SystemClock
 from attunio.store import Store, StoreError
 from attunio.store.migrations import MIGRATIONS, latest_version
 
@@ -32,7 +32,7 @@ def test_wrong_key_refuses_and_leaves_file_identical(settings: Settings, store: 
     store.close()
     before = digest(settings.store_path)
     settings.key_file.write_text("ab" * 32 + "\n")
-    with pytest.raises(StoreError, match="cannot be decrypted.*left untouched"):
+    with pytest.raises(StoreError, match=r"cannot be decrypted.*left untouched"):
         Store.open(settings)
     assert digest(settings.store_path) == before
 
