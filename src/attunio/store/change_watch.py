@@ -8,8 +8,9 @@ from attunio.store.db import Store
 class ChangeWatch:
     """Tells a cache whether anything it may hold could have changed since it last asked.
 
-    `unchanged()` costs one `PRAGMA data_version` (no table read, no decryption); on `False` the
-    cache drops what it holds and reads again. The token is taken before that read, so a commit
+    `unchanged()` compares `Store.change_token()` (one `PRAGMA data_version` per event-loop turn,
+    shared by every cache and request of that turn); on `False` the cache drops what it holds and
+    reads again. The token is taken before that read, so a commit
     that lands during it is seen by the next call and never masked.
     """
 
