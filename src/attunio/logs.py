@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
+import os
 import sys
 import time
-from typing import Any
+from typing import Any, TextIO
 
 import msgspec
 
@@ -61,9 +63,121 @@ class JsonFormatter(logging.Formatter):
         return encode_line(line)
 
 
+class JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """JSON lines to a stream, the lines of one event-loop turn leaving in one write.
+
+    A line logged on a thread that runs an event loop (a worker serving requests) is kept until the
+    end of the current loop turn and written, with the other lines of that turn, by one `write` and
+    `flush`: a loaded worker wrote and flushed one access line per request. Warnings and errors, and
+    lines from a thread without a running loop (the commands, start-up), are written at once, after
+    whatever is pending, so the order of lines is always the order they were logged. A line reaches
+    the stream at the latest when the loop turn it was logged in ends; `flush()` (called at exit by
+    `logging.shutdown`) writes anything still pending.
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__(stream)
+        self._pending: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.write_line(self.format(record), urgent=record.levelno >= logging.WARNING)
+        except Exception:
+            self.handleError(record)
+
+    def write_line(self, line: str, *, urgent: bool = False) -> None:
+        loop = None if urgent else asyncio._get_running_loop()
+        with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
+            self._pending.append(line)
+            if loop is None:
+                self._write_pending()
+            elif len(self._pending) == 1:
+                try:
+                    loop.call_soon(self.flush)
+                except RuntimeError:  # the loop is closing: nothing would run the flush
+                    self._write_pending()
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            if self._pending:
+                self._write_pending()
+            else:
+                super().flush()
+
+    def _write_pending(self) -> None:
+        """Caller holds the lock."""
+        lines, self._pending = self._pending, []
+        self.stream.write(self.terminator.join(lines) + self.terminator)
+        super().flush()
+
+
+class _ThisProcess:
+    """The pid for access lines, read at import and again in a forked child: `os.getpid()` is a
+    system call, once per line."""
+
+    pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=lambda: setattr(_ThisProcess, "pid", os.getpid()))
+
+
+class AccessLog:
+    """The access line of every request: the same line `logger.info("request", extra=fields)` gives.
+
+    When the logger's only destination is the appliance's own `JsonLinesHandler` with its
+    `JsonFormatter` (the configured default), the line is formatted and handed to the handler
+    directly: building a `LogRecord` and passing it down the logging machinery cost a loaded worker
+    more than formatting the line itself. Any other set-up (another handler, a filter) gets a real
+    record, as before.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.logger = logging.getLogger(name)
+
+    def write(self, fields: dict[str, Any]) -> None:
+        logger = self.logger
+        if not logger.isEnabledFor(logging.INFO):
+            return
+        handler = _sole_json_handler(logger)
+        if handler is None:
+            # makeRecord + handle is logger.info without the caller lookup (a stack walk per line):
+            # the JSON line never shows the source location.
+            logger.handle(logger.makeRecord(logger.name, logging.INFO, __file__, 0, "request", (), None, extra=fields))
+            return
+        formatter: JsonFormatter = handler.formatter  # type: ignore[assignment]  # checked by _sole_json_handler
+        line: dict[str, Any] = {"time": formatter.timestamp(time.time()), "level": "info", "logger": logger.name,
+                                "pid": _ThisProcess.pid, "message": "request"}
+        for field in LINE_FIELDS:
+            if field in fields:
+                line[field] = fields[field]
+        handler.write_line(encode_line(line))
+
+
+def _sole_json_handler(logger: logging.Logger) -> JsonLinesHandler | None:
+    """The handler a record of `logger` would reach, if it is one `JsonLinesHandler` with a
+    `JsonFormatter` and nothing on the way (logger or handler filters, a level above INFO) would
+    treat the record otherwise."""
+    found: JsonLinesHandler | None = None
+    node: logging.Logger | None = logger
+    while node is not None:
+        if node.filters:
+            return None
+        for handler in node.handlers:
+            if found is not None or type(handler) is not JsonLinesHandler:
+                return None
+            found = handler
+        if not node.propagate:
+            break
+        node = node.parent
+    if (found is None or found.filters or found.level > logging.INFO
+            or type(found.formatter) is not JsonFormatter):
+        return None
+    return found
+
+
 def log_config(level: str) -> dict[str, Any]:
     """A logging.config dict for uvicorn and our own loggers: everything as JSON on stderr."""
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    handler = {"class": "attunio.logs.JsonLinesHandler", "formatter": "json", "stream": "ext://sys.stderr"}
     return {
         "version": 1,
         "disable_existing_loggers": False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import msgspec
@@ -53,4 +54,15 @@ def app_from_environment() -> Any:
     """uvicorn's factory in each worker process: settings and store are opened after the fork."""
     settings = load_settings()
     configure(settings.server.log_level)
-    return create_app(settings, Store.open(settings))
+    app = create_app(settings, Store.open(settings))
+    freeze_start_up_objects()
+    return app
+
+
+def freeze_start_up_objects() -> None:
+    """Exclude what start-up built (the framework, the engines' tables, numpy, the OpenAPI
+    document: hundreds of thousands of objects that live as long as the worker) from the garbage
+    collector. Every full collection walked all of them, a pause of tens of milliseconds that showed
+    as the p99 latency of a loaded worker; now it walks only what requests have left behind."""
+    gc.collect()
+    gc.freeze()

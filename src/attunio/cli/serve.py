@@ -8,6 +8,7 @@ from typing import Any
 import click
 import uvicorn
 
+from attunio.api.transport import CoalescingHttpToolsProtocol
 from attunio.cli.common import Context, fail, pass_ctx
 from attunio.config import CONFIG_ENV
 from attunio.logs import log_config
@@ -35,6 +36,10 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
         "port": port or settings.server.port,
         "workers": workers or settings.server.workers,
         "factory": True,
+        # uvicorn's httptools protocol, head and body of each answer in one write (api/transport.py);
+        # no WebSocket support: the API has no such endpoint, so an upgrade request is just refused.
+        "http": CoalescingHttpToolsProtocol,
+        "ws": "none",
         "log_config": log_config(settings.server.log_level),
         "server_header": False,
         "proxy_headers": bool(settings.server.trusted_proxies),

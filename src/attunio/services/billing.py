@@ -35,7 +35,7 @@ from attunio.services.licensing import (
     evaluate_installed,
     next_change,
 )
-from attunio.services.metering import count_live, seconds_to_next_utc_day, take_sandbox, utc_day
+from attunio.services.metering import count_live, seconds_to_next_utc_day, take_sandbox, take_sandbox_many, utc_day
 from attunio.store import ChangeWatch, GroupCommit, Store
 
 log = logging.getLogger("attunio.licensing")
@@ -84,20 +84,36 @@ class Billing:
 
     # The request path's forms of `admit` and `record`: the same writes, in a transaction shared
     # with the other requests that reach theirs in the same event-loop turn (`GroupCommit`), and
-    # each caller resumes only once that transaction is committed.
+    # each caller resumes only once that transaction is committed. The calls of one turn that count
+    # on the same row (one app's sandbox day; one key's endpoint and day) are merged into one
+    # statement that counts them all, each still getting its own number.
     async def admit_grouped(self, group: GroupCommit, principal: Principal, endpoint: str) -> dict[str, str]:
         now = self.clock.now()
         if principal.mode == "live":
             return self.admit(principal, endpoint)  # reads only: nothing to commit
         at = effective_time(now, self._mark)
-        served = await group.submit(lambda _conn: self._take_sandbox(principal, at, now))
+        app_id, day, quota = principal.app_id, utc_day(at), self.settings.billing.sandbox_daily_quota
+
+        def take(_conn: Any, n: int) -> list[int | None]:
+            served = take_sandbox_many(self.store, app_id, day, quota, n)
+            self._advance(now)
+            return served
+
+        served: int | None = await group.submit_merged(("sandbox", app_id, day), take)
         return self._sandbox_headers(served, at)
 
     async def record_grouped(self, group: GroupCommit, principal: Principal, endpoint: str) -> None:
         if principal.mode != "live":
             return
         now = self.clock.now()
-        await group.submit(lambda _conn: self._count_live(principal, endpoint, now))
+        app_id, key_id, day = principal.app_id, principal.key_id, utc_day(effective_time(now, self._mark))
+
+        def count(_conn: Any, n: int) -> list[None]:
+            count_live(self.store, app_id, key_id, endpoint, day, n)
+            self._advance(now)
+            return [None] * n
+
+        await group.submit_merged(("live", app_id, key_id, endpoint, day), count)
 
     def _count_live(self, principal: Principal, endpoint: str, now: datetime) -> None:
         """Caller holds the write transaction."""

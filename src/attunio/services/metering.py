@@ -38,16 +38,35 @@ def take_sandbox(store: Store, app_id: str, day: str, quota: int) -> int | None:
     return None if row is None else int(row[0])
 
 
+def take_sandbox_many(store: Store, app_id: str, day: str, quota: int, n: int) -> list[int | None]:
+    """`take_sandbox` for `n` requests in a row, in two statements: each one's number that day, in
+    order, and None for each past the quota. Caller holds the write transaction (BEGIN IMMEDIATE),
+    so no other worker can count between the read and the increment."""
+    if n == 1:
+        return [take_sandbox(store, app_id, day, quota)]
+    row = store.conn.execute("SELECT count FROM sandbox_daily WHERE app_id = ? AND day = ?", (app_id, day)).fetchone()
+    before = 0 if row is None else int(row[0])
+    admitted = max(0, min(n, quota - before))
+    if admitted:
+        store.conn.execute(
+            "INSERT INTO sandbox_daily (app_id, day, count) VALUES (?, ?, ?)"
+            " ON CONFLICT(app_id, day) DO UPDATE SET count = count + excluded.count",
+            (app_id, day, admitted),
+        )
+    return [before + i if i <= admitted else None for i in range(1, n + 1)]
+
+
 def sandbox_used(store: Store, app_id: str, day: str) -> int:
     row = store.one("SELECT count FROM sandbox_daily WHERE app_id = ? AND day = ?", (app_id, day))
     return 0 if row is None else int(row[0])
 
 
-def count_live(store: Store, app_id: str, key_id: str, endpoint: str, day: str) -> None:
+def count_live(store: Store, app_id: str, key_id: str, endpoint: str, day: str, n: int = 1) -> None:
+    """Add `n` answered live calls to the day's meter; caller holds the write transaction."""
     store.conn.execute(
-        "INSERT INTO usage_daily (app_id, key_id, endpoint, day, count) VALUES (?, ?, ?, ?, 1)"
-        " ON CONFLICT(app_id, key_id, endpoint, day) DO UPDATE SET count = count + 1",
-        (app_id, key_id, endpoint, day),
+        "INSERT INTO usage_daily (app_id, key_id, endpoint, day, count) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT(app_id, key_id, endpoint, day) DO UPDATE SET count = count + excluded.count",
+        (app_id, key_id, endpoint, day, n),
     )
 
 
