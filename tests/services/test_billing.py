@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -21,8 +22,8 @@ from attunio.services.clock_mark import read_mark
 from attunio.services.instance import instance_id
 from attunio.services.license_registry import LicenseRefused
 from attunio.services.licensing import GRACE_HEADER
-from attunio.services.metering import month_usage
-from attunio.store import Store
+from attunio.services.metering import month_usage, sandbox_used, take_sandbox, take_sandbox_many
+from attunio.store import GroupCommit, Store
 
 VENDOR = Ed25519PrivateKey.generate()
 START = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -269,3 +270,89 @@ def test_a_worker_started_on_a_wound_back_clock_uses_the_persisted_mark_for_sand
     restarted.admit(principal(), "dmse_signals")
     days = [row[0] for row in billing_store.query("SELECT day FROM sandbox_daily")]
     assert days == ["2026-03-10"]
+
+
+# -- the request path's grouped forms: merged per row, each call still counted exactly ------------
+
+
+def _admit_all(billing: Billing, group: GroupCommit, calls: int, app: str = "app_1") -> list[Any]:
+    async def main() -> list[Any]:
+        return await asyncio.gather(*(billing.admit_grouped(group, principal(app=app), "dmse_signals")
+                                      for _ in range(calls)), return_exceptions=True)
+    return asyncio.run(main())
+
+
+def test_one_turn_of_sandbox_calls_is_one_statement_pair_and_stops_exactly_at_the_quota(
+    billing: Billing, billing_store: Store
+) -> None:
+    group = GroupCommit(billing_store, counters_only=True)
+    assert len([a for a in _admit_all(billing, group, 480) if isinstance(a, dict)]) == 480
+    results = _admit_all(billing, group, 40)  # the quota of 500 falls inside this turn
+    served = [r for r in results if isinstance(r, dict)]
+    refused = [r for r in results if isinstance(r, ApiError)]
+    assert [h["X-RateLimit-Remaining"] for h in served] == [str(19 - i) for i in range(20)]  # in order
+    assert len(refused) == 20 and all(r.code == "rate_limited" for r in refused)
+    assert billing_store.one("SELECT count FROM sandbox_daily WHERE app_id = 'app_1'")[0] == 500
+    assert group.batches == 2
+
+
+def _hammer_grouped(root: Path, turns: int, start: Any, results: Any) -> None:
+    settings = make_settings(root, **trust_env(root / "vendor.pub"))
+    store = Store.open(settings)
+    billing, group = Billing(store, settings, FakeClock(START)), GroupCommit(store, counters_only=True)
+    start.wait()
+    numbers: list[int] = []
+    for _ in range(turns):
+        for answer in _admit_all(billing, group, 25):
+            if isinstance(answer, dict):
+                numbers.append(500 - int(answer["X-RateLimit-Remaining"]))
+    store.close()
+    results.put(numbers)
+
+
+def test_grouped_sandbox_calls_from_two_processes_number_every_served_call_once(
+    billing: Billing, tmp_path: Path
+) -> None:
+    context = multiprocessing.get_context("fork")
+    start, results = context.Barrier(2), context.Queue()
+    workers = [context.Process(target=_hammer_grouped, args=(tmp_path, 16, start, results)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    numbers = [results.get(timeout=60) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=10)
+    assert sorted(numbers[0] + numbers[1]) == list(range(1, 501))  # 800 tried; each number served once
+    assert min(len(n) for n in numbers) > 0
+    assert billing.store.one("SELECT count FROM sandbox_daily")[0] == 500
+
+
+@pytest.mark.parametrize("before", [None, 0, 1, 7, 497, 498, 499, 500])
+@pytest.mark.parametrize("calls", [1, 2, 3, 10])
+def test_counting_n_sandbox_calls_at_once_is_counting_them_one_by_one(
+    billing_store: Store, before: int | None, calls: int
+) -> None:
+    quota = 500
+    with billing_store.write():
+        if before is not None:
+            for app in ("merged", "single"):
+                billing_store.conn.execute("INSERT INTO sandbox_daily VALUES (?, '2026-03-10', ?)", (app, before))
+        merged = take_sandbox_many(billing_store, "merged", "2026-03-10", quota, calls)
+        single = [take_sandbox(billing_store, "single", "2026-03-10", quota) for _ in range(calls)]
+    assert merged == single
+    assert sandbox_used(billing_store, "merged", "2026-03-10") == sandbox_used(billing_store, "single", "2026-03-10")
+
+
+def test_one_turn_of_live_calls_is_metered_per_key_endpoint_and_day(billing: Billing, billing_store: Store) -> None:
+    install(billing)
+    group = GroupCommit(billing_store, counters_only=True)
+    calls = [(principal("live"), "dmse_signals")] * 30 + [(principal("live", key="key_2"), "dmse_signals")] * 4 \
+        + [(principal("live"), "relapse_risk")] * 2
+
+    async def main() -> None:
+        await asyncio.gather(*(billing.record_grouped(group, who, endpoint) for who, endpoint in calls))
+
+    asyncio.run(main())
+    usage = month_usage(billing_store, "2026-03")
+    assert {(r.key_id, r.endpoint): r.count for r in usage.rows} == {
+        ("key_1", "dmse_signals"): 30, ("key_2", "dmse_signals"): 4, ("key_1", "relapse_risk"): 2}
+    assert group.batches == 1 and group.writes == 36

@@ -123,3 +123,28 @@ def test_requests_share_one_check_per_event_loop_turn_and_the_next_turn_sees_mor
     assert next_turn[0] != first[0]  # the next turn sees the other connection's commit
     put(other, "again")
     assert store.change_token()[0] != next_turn[0]  # outside a loop every call reads
+
+
+def test_the_key_cache_holds_no_key_and_no_stored_hash(store: Store) -> None:
+    access = AccessService(store, SystemClock())
+    access.create_app("Ward", actor="test")
+    _, key = access.create_key("Ward", "secret", "live", actor="test")
+    assert access.authenticate(key) is not None
+    stored = store.one("SELECT hash FROM api_keys")[0]
+    cached = list(access._principals)
+    assert len(cached) == 1 and cached[0] not in (key.encode(), stored)
+    assert key.encode() not in cached[0] and bytes(stored) != cached[0]
+    # A second service (another worker) keys its cache under its own secret.
+    other = AccessService(store, SystemClock())
+    assert other.authenticate(key) is not None and list(other._principals) != cached
+
+
+def test_near_misses_are_refused_without_error_and_never_cached(store: Store) -> None:
+    access = AccessService(store, SystemClock())
+    access.create_app("Ward", actor="test")
+    _, key = access.create_key("Ward", "secret", "live", actor="test")
+    typo = key[:20] + ("A" if key[20] != "A" else "B") + key[21:]
+    for token in (typo, key[:-1], key + "x", key[:-1] + "é", "é" * len(key), ""):
+        assert access.authenticate(token) is None, token
+    assert access._principals == {}
+    assert access.authenticate(key) is not None

@@ -77,3 +77,71 @@ def test_sequential_writes_each_commit_on_their_own(counter: Store) -> None:
 
     asyncio.run(main())
     assert group.batches == 3
+
+
+# -- merged writes: one call for the submissions of one key, each caller its own result -----------
+
+
+def counted(name: str, calls: list[int]) -> Any:
+    """`bump(name)` for n submissions at once: one UPSERT adding n, the numbers n single bumps give."""
+    def write(conn: Any, n: int) -> list[int]:
+        calls.append(n)
+        after = int(conn.execute("INSERT INTO counter VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET n = n + ?"
+                                 " RETURNING n", (name, n, n)).fetchone()[0])
+        return list(range(after - n + 1, after + 1))
+    return write
+
+
+def test_submissions_of_one_key_run_as_one_call_and_keep_their_order(counter: Store) -> None:
+    group = GroupCommit(counter)
+    calls: list[int] = []
+
+    async def main() -> list[int]:
+        return await asyncio.gather(*(group.submit_merged("e", counted("e", calls)) for _ in range(30)),
+                                    *(group.submit_merged("f", counted("f", calls)) for _ in range(5)),
+                                    group.submit(bump("g")))
+
+    results = asyncio.run(main())
+    assert results == [*range(1, 31), *range(1, 6), 1]  # the i-th submission gets the i-th number
+    assert calls == [30, 5]
+    assert group.batches == 1 and group.writes == 36
+    assert dict(counter.query("SELECT name, n FROM counter")) == {"e": 30, "f": 5, "g": 1}
+
+
+def test_a_merged_write_that_fails_together_is_run_alone_for_each_caller(counter: Store) -> None:
+    group = GroupCommit(counter)
+    calls: list[int] = []
+    merged = counted("h", calls)
+
+    def only_alone(conn: Any, n: int) -> list[int]:
+        if n > 1:
+            conn.execute("UPDATE counter SET n = n + 1000")  # rolled back with the batch
+            raise RuntimeError("cannot merge")
+        return merged(conn, n)  # type: ignore[no-any-return]
+
+    async def main() -> list[int]:
+        return await asyncio.gather(*(group.submit_merged("h", only_alone) for _ in range(4)))
+
+    assert asyncio.run(main()) == [1, 2, 3, 4]
+    assert calls == [1, 1, 1, 1]
+    assert counter.one("SELECT n FROM counter WHERE name = 'h'")[0] == 4
+
+
+def test_a_merged_write_with_the_wrong_number_of_results_fails_its_callers_and_writes_nothing(
+    counter: Store,
+) -> None:
+    group = GroupCommit(counter)
+
+    def short(conn: Any, n: int) -> list[int]:
+        conn.execute("INSERT INTO counter VALUES ('i', 1) ON CONFLICT(name) DO UPDATE SET n = n + 1")
+        return []
+
+    async def main() -> list[Any]:
+        return await asyncio.gather(group.submit_merged("i", short), group.submit_merged("i", short),
+                                    group.submit(bump("j")), return_exceptions=True)
+
+    first, second, other = asyncio.run(main())
+    assert isinstance(first, RuntimeError) and isinstance(second, RuntimeError)
+    assert "0 results for 1 submissions" in str(first)
+    assert other == 1  # the rest of the batch is unharmed
+    assert counter.one("SELECT n FROM counter WHERE name = 'i'") is None
