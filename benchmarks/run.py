@@ -284,6 +284,39 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def targets(report: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """Each target of docs/performance.md: what it asks, what this run measured, and whether it holds."""
+    out: list[tuple[str, str, bool]] = []
+    rows = {(r["server"], r["key"], r["engine"]): r for r in report.get("http", [])}
+    full = [rows.get(("appliance", key, "dmse_signals")) for key in ("live", "sandbox")]
+    full = [r for r in full if r and r.get("x_bare") is not None]
+    if full:
+        out.append(("full path ≥ 0.8× bare Litestar (req/s)", ", ".join(f"{r['key']} {r['x_bare']:.2f}×" for r in full),
+                    all(r["x_bare"] >= 0.8 for r in full)))
+        out.append(("full path ≥ 1.5× FastAPI + pydantic (req/s)",
+                    ", ".join(f"{r['key']} {r['x_fastapi']:.2f}×" for r in full),
+                    all(r["x_fastapi"] >= 1.5 for r in full)))
+        out.append(("p99 ≤ 1.5× bare Litestar's", ", ".join(f"{r['key']} {r['p99_x_bare']:.2f}×" for r in full),
+                    all(r["p99_x_bare"] <= 1.5 for r in full)))
+        live = rows.get(("appliance", "live", "dmse_signals"), {})
+        if "metering_cost" in live:
+            out.append(("live metering costs ≤ 10% of throughput", f"{live['metering_cost'] * 100:.1f}%",
+                        live["metering_cost"] <= 0.10))
+    if "startup" in report:
+        st = report["startup"]
+        out.append(("ready within 1.5 s", f"median {st['median_s']:.2f} s, max {st['max_s']:.2f} s",
+                    st["median_s"] <= 1.5))
+        worst = max(report["rss_mb_after_load"].items(), key=lambda kv: kv[1] if "appliance" in kv[0] else 0)
+        out.append(("under 120 MB resident per worker", f"largest appliance worker {worst[1]:.0f} MB ({worst[0]})",
+                    worst[1] < 120))
+    rv = report.get("relapse_vectorised", {})
+    if "scores_only_speedup" in rv:
+        out.append(("vectorised relapse scoring ≥ 50× a per-request loop, identical",
+                    f"{rv['scores_only_speedup']:.0f}× per parameter set, {rv['speedup']:.0f}× with feature"
+                    f" extraction; identical: {rv['identical']}", rv["scores_only_speedup"] >= 50 and rv["identical"]))
+    return out
+
+
 def render(report: dict[str, Any]) -> str:
     out = [f"Attunio benchmark {report['date']} on {report['machine']['cpu']} ({report['machine']['cpus']} CPUs),"
            f" Python {report['machine']['python']}"]
@@ -312,6 +345,10 @@ def render(report: dict[str, Any]) -> str:
         mt = report["metering_us"]
         out += ["", "durable metering on the store, µs per counted call: " + ", ".join(
             f"{k.split('_')[1]} per commit {v:.1f}" for k, v in mt.items())]
+    verdicts = targets(report)
+    if verdicts:
+        out += ["", "targets:"]
+        out += [f"  {'met    ' if ok else 'NOT MET'}  {goal}: {measured}" for goal, measured, ok in verdicts]
     return "\n".join(out)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 
+import httpx
 from tests.conftest import Served
 
 BODY = json.dumps({"responseLatencySeconds": 2.6, "speechRateWpm": 98}).encode()
@@ -63,3 +64,22 @@ def test_expect_100_continue_is_answered_before_the_body_is_sent(served: Served)
             assert chunk
             data += chunk
         assert data.startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+def test_head_is_answered_wherever_get_is_with_the_headers_and_no_body(served: Served) -> None:
+    key = served.new_key()
+    for path, headers, status in (("/healthz", {}, 200), ("/readyz", {}, 200), ("/v1/openapi.json", {}, 200),
+                                  ("/v1/ping", {"Authorization": f"Bearer {key}"}, 200), ("/v1/ping", {}, 401),
+                                  ("/sdk/capture.js", {}, 200)):
+        with httpx.Client(base_url=served.base_url, timeout=30) as http:
+            get, head = http.get(path, headers=headers), http.head(path, headers=headers)
+        assert (get.status_code, head.status_code) == (status, status), path
+        assert head.content == b""
+        assert head.headers["content-length"] == get.headers["content-length"], path
+        assert head.headers["content-type"] == get.headers["content-type"]
+        assert head.headers["request-id"] != get.headers["request-id"]
+    with httpx.Client(base_url=served.base_url, timeout=30) as http:
+        assert http.head("/v1/dmse/analyze", headers={"Authorization": f"Bearer {key}"}).status_code == 405
+        assert http.head("/nowhere").status_code == 404
+    heads = [line for line in served.access_lines() if line["method"] == "HEAD"]
+    assert any(line["path"] == "/v1/ping" and line["key_prefix"] == "att_sk_test_" for line in heads)

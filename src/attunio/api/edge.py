@@ -45,6 +45,12 @@ class Edge:
         self.routed = {p for p in paths if "{" not in p}
         self.routed_prefixes = tuple(p.split("{", 1)[0] for p in paths if "{" in p)
         self.first_segments = {p.split("/")[1] for p in paths}
+        # HEAD is answered wherever GET is (RFC 9110 asks it of every server; load balancers probe
+        # with it): the GET route runs and uvicorn sends its headers without the body.
+        routes = getattr(app, "routes", [])
+        gettable = [route.path for route in routes if "GET" in getattr(route, "methods", ())]
+        self.gettable = {p for p in gettable if "{" not in p}
+        self.gettable_prefixes = tuple(p.split("{", 1)[0] for p in gettable if "{" in p)
         # Fixed paths log as themselves: looked up, not matched, on every request.
         self.logged_as = {p: KEY_IN_PATH.sub(r"\1[redacted]", p) for p in self.routed}
         self.common = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
@@ -77,6 +83,8 @@ class Edge:
                 await self.engines(spec, scope, receive, send_with_headers)  # type: ignore[misc]
             elif scope["method"] == "OPTIONS" and _header(scope, b"access-control-request-method"):
                 await self.preflight(scope, send_with_headers)
+            elif scope["method"] == "HEAD" and self.answers_get(scope["path"]):
+                await self.head(scope, receive, send_with_headers)
             else:
                 await self.app(scope, receive, send_with_headers)
         finally:
@@ -99,6 +107,17 @@ class Edge:
             return KEY_IN_PATH.sub(r"\1[redacted]", path)
         first = path.split("/")[1] if path.startswith("/") else ""
         return f"/{first}/{UNROUTED}" if first in self.first_segments else f"/{UNROUTED}"
+
+    def answers_get(self, path: str) -> bool:
+        return path in self.gettable or (path.startswith(self.gettable_prefixes) and path.count("/") == 2)
+
+    async def head(self, scope: Scope, receive: Any, send: Any) -> None:
+        """The GET route's answer; the server leaves the body out because the request was HEAD."""
+        as_get = {**scope, "method": "GET"}
+        try:
+            await self.app(as_get, receive, send)
+        finally:  # who called, for the access line, which names the request as sent (HEAD)
+            scope.update({k: v for k, v in as_get.items() if k.startswith("attunio.")})
 
     async def preflight(self, scope: Scope, send: Any) -> None:
         """Preflight carries no key, so an origin is let through when any active publishable key

@@ -29,7 +29,6 @@ KEY_PREFIXES: dict[str, tuple[KeyType, KeyMode]] = {
 }
 ADMIN_PREFIX = "att_admin_"
 API_KEY_LENGTH = len("att_sk_test_") + RANDOM_LEN + CHECKSUM_LEN  # every API key prefix has 12 characters
-assert all(len(prefix) == len("att_sk_test_") for prefix in KEY_PREFIXES)
 
 
 def _base62(number: int, width: int) -> str:
