@@ -63,6 +63,11 @@ def render(report: dict[str, Any]) -> str:
         mt = report["metering_us"]
         out += ["", "Durable counting on the store (SQLCipher, WAL, `synchronous=NORMAL`), µs per counted call: "
                 + ", ".join(f"{k.split('_')[1]} call(s) per commit {v:.1f}" for k, v in mt.items()) + "."]
+    counted = report.get("instructions") or {}
+    if counted:
+        out += ["", f"Instructions per request of the appliance's own path, in-process ({counted['engine']},"
+                    f" batches of {counted['batch']}, callgrind): " + ", ".join(
+                        f"{label} key {counted[label]:,}" for label in ("live", "sandbox") if label in counted) + "."]
     verdicts = targets(report)
     if verdicts:
         out += ["", "| target | this run | met? |", "|---|---|---|"]

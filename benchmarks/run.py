@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from benchmarks import engines_bench, harness, instance, metering_bench, relapse_vectorised
+from benchmarks import engines_bench, harness, instance, instructions, metering_bench, relapse_vectorised
 from benchmarks.bodies import BODIES, body_bytes
 from benchmarks.harness import Load, Result, Server, free_port, pinned, python, python_env
 
@@ -234,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endpoints", choices=["all", "dmse"], default="all")
     parser.add_argument("--skip-http", action="store_true", help="micro-benchmarks only")
     parser.add_argument("--skip-micro", action="store_true", help="HTTP, start-up and memory only")
+    parser.add_argument("--skip-instructions", action="store_true",
+                        help="skip the callgrind count of instructions per request (about two minutes)")
     parser.add_argument("--appliance-python", default=sys.executable,
                         help="interpreter with the runtime pins only, for the appliance")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
@@ -278,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
         report["relapse_vectorised"] = relapse_vectorised.run()
         print("==> metering: commit per call vs group commit", file=sys.stderr, flush=True)
         report["metering_us"] = metering_bench.run()
+    if not args.skip_instructions:
+        print("==> instructions per request (callgrind)", file=sys.stderr, flush=True)
+        report["instructions"] = instructions.run()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     print(render(report))
@@ -345,6 +350,10 @@ def render(report: dict[str, Any]) -> str:
         mt = report["metering_us"]
         out += ["", "durable metering on the store, µs per counted call: " + ", ".join(
             f"{k.split('_')[1]} per commit {v:.1f}" for k, v in mt.items())]
+    counted = report.get("instructions") or {}
+    if counted:
+        out += ["", f"instructions per request, in-process ({counted['engine']}, callgrind): " + ", ".join(
+            f"{label} {counted[label]:,}" for label in ("live", "sandbox") if label in counted)]
     verdicts = targets(report)
     if verdicts:
         out += ["", "targets:"]
