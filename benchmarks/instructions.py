@@ -34,10 +34,15 @@ BATCH = 21  # requests per loop turn: the mean batch size measured under the HTT
 WARMUP = 210
 
 
-async def _drive(requests: int, key: str, engine: str, log_file: Path) -> None:
+async def _drive(requests: int, key: str, engine: str, log_file: Path, *, metered: bool = True) -> None:
     import logging
 
     from attunio.api.app import app_from_environment
+
+    if not metered:  # as benchmarks/unmetered.py: the live meter write left out, nothing else
+        from benchmarks.unmetered import switch_metering_off
+
+        switch_metering_off()
 
     app = app_from_environment()
     for handler in logging.getLogger("attunio").handlers:  # the access log, to a file as in the bench
@@ -71,12 +76,13 @@ async def _drive(requests: int, key: str, engine: str, log_file: Path) -> None:
         await asyncio.gather(*(one() for _ in range(BATCH)))
 
 
-def _count(inst: instance.Instance, key: str, engine: str, requests: int, work: Path) -> int:
-    out = work / f"callgrind.{engine}.{requests}"
+def _count(inst: instance.Instance, key: str, engine: str, requests: int, work: Path, *,
+           metered: bool = True) -> int:
+    out = work / f"callgrind.{engine}.{requests}.{metered}"
     env = harness.python_env(inst.env)
     cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", harness.appliance_python(), "-m",
            "benchmarks.instructions", "--drive", "--requests", str(requests), "--key-value", key,
-           "--engine", engine, "--log-file", str(work / "access.log")]
+           "--engine", engine, "--log-file", str(work / "access.log"), *([] if metered else ["--unmetered"])]
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=harness.REPO)
     found = re.search(r"Collected : (\d+)", result.stderr)
     if result.returncode != 0 or found is None:
@@ -86,7 +92,8 @@ def _count(inst: instance.Instance, key: str, engine: str, requests: int, work: 
 
 def run(engine: str = "dmse_signals", keys: tuple[str, ...] = ("live", "sandbox"),
         requests: int = 4200) -> dict[str, Any]:
-    """Instructions per request for each key; `{}` when valgrind is not installed."""
+    """Instructions per request for each key, and for the live key with its meter write left out
+    (`live_unmetered`); `{}` when valgrind is not installed."""
     if shutil.which("valgrind") is None:
         return {}
     with tempfile.TemporaryDirectory(prefix="attunio-instructions-") as tmp:
@@ -100,6 +107,10 @@ def run(engine: str = "dmse_signals", keys: tuple[str, ...] = ("live", "sandbox"
             base = _count(inst, key, engine, 0, work)
             total = _count(inst, key, engine, requests, work)
             result[label] = round((total - base) / (requests // BATCH * BATCH))
+            if label == "live":
+                base = _count(inst, key, engine, 0, work, metered=False)
+                total = _count(inst, key, engine, requests, work, metered=False)
+                result["live_unmetered"] = round((total - base) / (requests // BATCH * BATCH))
         return result
 
 
@@ -111,11 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drive", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--key-value", help=argparse.SUPPRESS)
     parser.add_argument("--log-file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--unmetered", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.drive:
         import uvloop
 
-        uvloop.run(_drive(args.requests, args.key_value, args.engine, args.log_file))
+        uvloop.run(_drive(args.requests, args.key_value, args.engine, args.log_file, metered=not args.unmetered))
         return 0
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (Debian package valgrind)", file=sys.stderr)
@@ -123,9 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     harness.APPLIANCE_PYTHON[0] = os.environ.get("BENCH_APPLIANCE_PYTHON", sys.executable)
     keys = ("live", "sandbox") if args.key == "both" else (args.key,)
     result = run(args.engine, keys, args.requests)
-    for label in keys:
+    for label in (*keys, "live_unmetered"):
         if label in result:
-            print(f"{label:8} {args.engine}: {result[label]:,} instructions per request")
+            print(f"{label:15} {args.engine}: {result[label]:,} instructions per request")
     return 0
 
 

@@ -44,7 +44,8 @@ def render(report: dict[str, Any]) -> str:
                        f" | {r['cpu_us']:.0f} | {per_cpu:.0f} | {_x(cpu_bare)} | {_x(cpu_fast)} |")
         cost = next((r for r in report["http"] if "metering_cost" in r), None)
         if cost:
-            out += ["", f"Metering on a live key (Digital MSE, TLS off), against the same request with metering off:"
+            out += ["", f"Metering on a live key (Digital MSE, TLS off), against the same request with metering off,"
+                        f" median of {cost.get('metering_pairs', 'the')} alternating pairs of short runs:"
                         f" CPU per answer {cost.get('metering_cpu_cost', 0) * 100:+.1f}%,"
                         f" requests/s {-cost['metering_cost'] * 100:+.1f}%."]
         st = report["startup"]
@@ -67,7 +68,8 @@ def render(report: dict[str, Any]) -> str:
     if counted:
         out += ["", f"Instructions per request of the appliance's own path, in-process ({counted['engine']},"
                     f" batches of {counted['batch']}, callgrind): " + ", ".join(
-                        f"{label} key {counted[label]:,}" for label in ("live", "sandbox") if label in counted) + "."]
+                        f"{label.replace('_', ' key, ')} {counted[label]:,}"
+                        for label in ("live", "sandbox", "live_unmetered") if label in counted) + "."]
     verdicts = targets(report)
     if verdicts:
         out += ["", "| target | this run | met? |", "|---|---|---|"]

@@ -57,7 +57,9 @@ async def answer(services: Services, spec: EngineSpec, principal: Principal, bod
     headers = await services.billing.admit_grouped(services.commits, principal, spec.key)
     model, params = services.models.active(spec.key)
     data = _encode({"ok": True, "data": spec.analyze(request, params, services.clock.now(), model)})
-    await services.billing.record_grouped(services.commits, principal, spec.key)
+    counted = services.billing.record_grouped(services.commits, principal, spec.key)
+    if counted is not None:
+        await counted
     if principal.key_type == "publishable":
         headers = {**(headers or {}), "Access-Control-Allow-Origin": cast(str, origin), "Vary": "Origin"}
     return data, headers

@@ -12,6 +12,7 @@ failing in the engine is not counted. Overage is never refused, only counted.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,7 +36,7 @@ from attunio.services.licensing import (
     evaluate_installed,
     next_change,
 )
-from attunio.services.metering import count_live, seconds_to_next_utc_day, take_sandbox, take_sandbox_many, utc_day
+from attunio.services.metering import UtcDay, count_live, take_sandbox, take_sandbox_many
 from attunio.store import ChangeWatch, GroupCommit, Store
 
 log = logging.getLogger("attunio.licensing")
@@ -63,6 +64,7 @@ class Billing:
         self._mark: datetime | None = read_mark(store)
         self._mark_written: datetime | None = None
         self._behind_reported = False
+        self._days = UtcDay()
 
     # -- request path ---------------------------------------------------------------------------
     def admit(self, principal: Principal, endpoint: str) -> dict[str, str]:
@@ -92,7 +94,7 @@ class Billing:
         if principal.mode == "live":
             return self.admit(principal, endpoint)  # reads only: nothing to commit
         at = effective_time(now, self._mark)
-        app_id, day, quota = principal.app_id, utc_day(at), self.settings.billing.sandbox_daily_quota
+        app_id, day, quota = principal.app_id, self._days.day(at), self.settings.billing.sandbox_daily_quota
 
         def take(_conn: Any, n: int) -> list[int | None]:
             served = take_sandbox_many(self.store, app_id, day, quota, n)
@@ -102,27 +104,31 @@ class Billing:
         served: int | None = await group.submit_merged(("sandbox", app_id, day), take)
         return self._sandbox_headers(served, at)
 
-    async def record_grouped(self, group: GroupCommit, principal: Principal, endpoint: str) -> None:
+    def record_grouped(self, group: GroupCommit, principal: Principal, endpoint: str) -> asyncio.Future[None] | None:
+        """The live call's count, to await before answering; None for a sandbox call (counted at
+        admission). A future rather than a coroutine: one object less per call on the hot path."""
         if principal.mode != "live":
-            return
+            return None
         now = self.clock.now()
-        app_id, key_id, day = principal.app_id, principal.key_id, utc_day(effective_time(now, self._mark))
+        app_id, key_id, day = principal.app_id, principal.key_id, self._days.day(effective_time(now, self._mark))
 
         def count(_conn: Any, n: int) -> list[None]:
             count_live(self.store, app_id, key_id, endpoint, day, n)
             self._advance(now)
             return [None] * n
 
-        await group.submit_merged(("live", app_id, key_id, endpoint, day), count)
+        return group.submit_merged(("live", app_id, key_id, endpoint, day), count)
 
     def _count_live(self, principal: Principal, endpoint: str, now: datetime) -> None:
         """Caller holds the write transaction."""
-        count_live(self.store, principal.app_id, principal.key_id, endpoint, utc_day(effective_time(now, self._mark)))
+        day = self._days.day(effective_time(now, self._mark))
+        count_live(self.store, principal.app_id, principal.key_id, endpoint, day)
         self._advance(now)
 
     def _take_sandbox(self, principal: Principal, at: datetime, now: datetime) -> int | None:
         """Caller holds the write transaction."""
-        served = take_sandbox(self.store, principal.app_id, utc_day(at), self.settings.billing.sandbox_daily_quota)
+        quota = self.settings.billing.sandbox_daily_quota
+        served = take_sandbox(self.store, principal.app_id, self._days.day(at), quota)
         self._advance(now)
         return served
 
@@ -134,7 +140,7 @@ class Billing:
 
     def _sandbox_headers(self, served: int | None, at: datetime) -> dict[str, str]:
         quota = self.settings.billing.sandbox_daily_quota
-        reset = seconds_to_next_utc_day(at)
+        reset = self._days.seconds_left(at)
         headers = {
             LIMIT_HEADER: str(quota),
             REMAINING_HEADER: str(quota - served if served is not None else 0),

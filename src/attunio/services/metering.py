@@ -24,6 +24,31 @@ def seconds_to_next_utc_day(moment: datetime) -> int:
     return max(1, int((midnight - moment).total_seconds() + 0.999))
 
 
+class UtcDay:
+    """`utc_day` and `seconds_to_next_utc_day` for a stream of instants that mostly share a day, as
+    the request path's are: the day's text and its end are worked out once a day, and each instant
+    is then only compared with that day's bounds."""
+
+    def __init__(self) -> None:
+        self._start = self._end = datetime.min.replace(tzinfo=UTC)
+        self._text = ""
+
+    def _bounds(self, moment: datetime) -> None:
+        if not self._start <= moment < self._end:
+            utc = moment.astimezone(UTC)
+            self._start = datetime(utc.year, utc.month, utc.day, tzinfo=UTC)
+            self._end = self._start + timedelta(days=1)
+            self._text = self._start.date().isoformat()
+
+    def day(self, moment: datetime) -> str:
+        self._bounds(moment)
+        return self._text
+
+    def seconds_left(self, moment: datetime) -> int:
+        self._bounds(moment)
+        return max(1, int((self._end - moment).total_seconds() + 0.999))
+
+
 def take_sandbox(store: Store, app_id: str, day: str, quota: int) -> int | None:
     """Count one sandbox request; its number that day, or None when the quota is already used.
 

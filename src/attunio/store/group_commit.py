@@ -37,12 +37,12 @@ class GroupCommit:
         self.batches = 0
         self.writes = 0
 
-    async def submit(self, write: Callable[[Any], T]) -> T:
-        """Run `write(conn)` in the next group transaction; returns its result once committed."""
-        result: T = await self.submit_merged(object(), lambda conn, _n: [write(conn)])
-        return result
+    def submit(self, write: Callable[[Any], T]) -> asyncio.Future[T]:
+        """Run `write(conn)` in the next group transaction; the future is its result, set once
+        committed. (Futures, not coroutines: a caller awaits one object, the hot path's cheapest.)"""
+        return self.submit_merged(object(), lambda conn, _n: [write(conn)])
 
-    async def submit_merged(self, key: Hashable, write: Callable[[Any, int], Sequence[T]]) -> T:
+    def submit_merged(self, key: Hashable, write: Callable[[Any, int], Sequence[T]]) -> asyncio.Future[T]:
         """Join the next group transaction, merged with the other submissions of `key` in it: the
         first one's `write(conn, n)` runs once for all `n` of them and must return `n` results,
         the i-th for the i-th submission, exactly as `n` single writes in that order would. Every
@@ -56,7 +56,7 @@ class GroupCommit:
             self._pending[key] = (write, [future])
         else:
             entry[1].append(future)
-        return await future
+        return future
 
     def _flush(self) -> None:
         batch, self._pending = self._pending, {}
