@@ -39,7 +39,7 @@ GROUPS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
     ("engine", (("attunio/engines/",),)),
     ("strict decode + validation", (("attunio/validation.py",),)),
     ("response encode, routing (ours)", (("api/routes.py",), ("api/envelope.py",))),
-    ("response send (uvicorn, headers)", (("send_with_headers (",), ("(send (",))),
+    ("response send (uvicorn, headers, one write)", (("send_with_headers (",), ("(send (",), ("api/transport.py",))),
     ("request id, headers, body read (ours)", (("attunio/api/",),)),
     ("uvicorn + event loop (HTTP parsing, transport)", ((),)),
 )
@@ -93,7 +93,7 @@ def profile(key_label: str, seconds: float, connections: int) -> Counter[str]:
         raise SystemExit("the load run had answers other than 200; no profile reported")
     if os.environ.get("PROFILE_KEEP"):
         shutil.copy(out, os.environ["PROFILE_KEEP"])
-    return grouped(out.read_text())
+    return grouped(out.read_text(encoding="utf-8", errors="replace"))  # py-spy may cut a name mid-character
 
 
 def main(argv: list[str] | None = None) -> int:
