@@ -112,15 +112,22 @@ def _hammer(root: Path, attempts: int, start: Any, results: Any) -> None:
     results.put(served)
 
 
-def test_the_quota_is_exact_with_two_processes_hammering_at_once(billing: Billing, tmp_path: Path) -> None:
+def in_two_processes(target: Any, root: Path, attempts: int) -> list[Any]:
+    """Run `target(root, attempts, start, results)` in two forked processes that begin together; the
+    two results."""
     context = multiprocessing.get_context("fork")
     start, results = context.Barrier(2), context.Queue()
-    workers = [context.Process(target=_hammer, args=(tmp_path, 400, start, results)) for _ in range(2)]
+    workers = [context.Process(target=target, args=(root, attempts, start, results)) for _ in range(2)]
     for worker in workers:
         worker.start()
-    served = [results.get(timeout=60) for _ in workers]
+    answers = [results.get(timeout=60) for _ in workers]
     for worker in workers:
         worker.join(timeout=10)
+    return answers
+
+
+def test_the_quota_is_exact_with_two_processes_hammering_at_once(billing: Billing, tmp_path: Path) -> None:
+    served = in_two_processes(_hammer, tmp_path, 400)
     assert sum(served) == 500
     assert min(served) > 0
     assert billing.store.one("SELECT count FROM sandbox_daily")[0] == 500
@@ -313,14 +320,7 @@ def _hammer_grouped(root: Path, turns: int, start: Any, results: Any) -> None:
 def test_grouped_sandbox_calls_from_two_processes_number_every_served_call_once(
     billing: Billing, tmp_path: Path
 ) -> None:
-    context = multiprocessing.get_context("fork")
-    start, results = context.Barrier(2), context.Queue()
-    workers = [context.Process(target=_hammer_grouped, args=(tmp_path, 16, start, results)) for _ in range(2)]
-    for worker in workers:
-        worker.start()
-    numbers = [results.get(timeout=60) for _ in workers]
-    for worker in workers:
-        worker.join(timeout=10)
+    numbers = in_two_processes(_hammer_grouped, tmp_path, 16)
     assert sorted(numbers[0] + numbers[1]) == list(range(1, 501))  # 800 tried; each number served once
     assert min(len(n) for n in numbers) > 0
     assert billing.store.one("SELECT count FROM sandbox_daily")[0] == 500
