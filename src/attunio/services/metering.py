@@ -18,10 +18,17 @@ def utc_day(moment: datetime) -> str:
     return moment.astimezone(UTC).date().isoformat()  # `2026-05-15`; isoformat is the cheap spelling
 
 
+def _utc_midnight(moment: datetime) -> datetime:
+    utc = moment.astimezone(UTC)
+    return datetime(utc.year, utc.month, utc.day, tzinfo=UTC)
+
+
+def _whole_seconds_until(end: datetime, moment: datetime) -> int:
+    return max(1, int((end - moment).total_seconds() + 0.999))  # rounded up, never 0
+
+
 def seconds_to_next_utc_day(moment: datetime) -> int:
-    moment = moment.astimezone(UTC)
-    midnight = datetime(moment.year, moment.month, moment.day, tzinfo=UTC) + timedelta(days=1)
-    return max(1, int((midnight - moment).total_seconds() + 0.999))
+    return _whole_seconds_until(_utc_midnight(moment) + timedelta(days=1), moment)
 
 
 class UtcDay:
@@ -35,10 +42,9 @@ class UtcDay:
 
     def _bounds(self, moment: datetime) -> None:
         if not self._start <= moment < self._end:
-            utc = moment.astimezone(UTC)
-            self._start = datetime(utc.year, utc.month, utc.day, tzinfo=UTC)
+            self._start = _utc_midnight(moment)
             self._end = self._start + timedelta(days=1)
-            self._text = self._start.date().isoformat()
+            self._text = utc_day(moment)
 
     def day(self, moment: datetime) -> str:
         self._bounds(moment)
@@ -46,7 +52,7 @@ class UtcDay:
 
     def seconds_left(self, moment: datetime) -> int:
         self._bounds(moment)
-        return max(1, int((self._end - moment).total_seconds() + 0.999))
+        return _whole_seconds_until(self._end, moment)
 
 
 def take_sandbox(store: Store, app_id: str, day: str, quota: int) -> int | None:
