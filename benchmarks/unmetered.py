@@ -14,16 +14,11 @@ from attunio.services import billing
 
 
 def _no_record(self: Any, principal: Any, endpoint: str) -> None:
-    return None
-
-
-def _no_record_grouped(self: Any, group: Any, principal: Any, endpoint: str) -> None:
     return None  # nothing to await: the call is answered without a count
 
 
 def switch_metering_off() -> None:
     billing.Billing.record = _no_record  # type: ignore[method-assign]
-    billing.Billing.record_grouped = _no_record_grouped  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":

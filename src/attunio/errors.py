@@ -1,28 +1,33 @@
-"""The one error type that leaves the appliance as the documented envelope.
+"""The one error type that leaves the appliance as the documented envelope, and its code table.
 
-`{"ok": false, "error": {"code", "message", "issues"?}}` with the documented status. Services on
-the request path raise it; the HTTP layer renders it. Messages never carry secrets or payloads.
+`{"ok": false, "error": {"code", "message", "issues"?}}` with the documented status. The HTTP layer
+raises and renders it; messages never carry secrets or payloads.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-STATUS_FOR_CODE: dict[str, int] = {
-    "invalid_request": 400,
-    "unauthorized": 401,
-    "invalid_token": 401,
-    "payment_required": 402,
-    "forbidden": 403,
-    "not_found": 404,
-    "method_not_allowed": 405,
-    "payload_too_large": 413,
-    "unsupported_media_type": 415,
-    "rate_limited": 429,
-    "server_error": 500,
-    "not_implemented": 501,
-    "service_unavailable": 503,
+# Every code the appliance answers with: its status and the message used when nothing more precise
+# is known (a framework-level refusal). The envelope, `ApiError` and the OpenAPI document read it.
+ERROR_CODES: dict[str, tuple[int, str]] = {
+    "invalid_request": (400, "The request is not valid."),
+    "unauthorized": (401, "Missing or malformed Authorization header."),
+    "invalid_token": (401, "API key is invalid or has been revoked."),
+    "payment_required": (402, "A live key needs an active license with production access."),
+    "forbidden": (403, "The key is valid but not permitted to call this resource."),
+    "not_found": (404, "No such endpoint. See /v1/openapi.json for the API."),
+    "method_not_allowed": (405, "Wrong HTTP method for this endpoint."),
+    "payload_too_large": (413, "Request body is larger than this appliance accepts."),
+    "unsupported_media_type": (415, "Send the body as application/json."),
+    "rate_limited": (429, "Too many requests."),
+    "server_error": (500, "Unexpected error processing the request."),
 }
+STATUS_FOR_CODE = {code: status for code, (status, _) in ERROR_CODES.items()}
+# A status the framework refuses with, to the code it is answered as (the first code listed for it).
+CODE_FOR_STATUS: dict[int, str] = {}
+for _code, (_status, _) in ERROR_CODES.items():
+    CODE_FOR_STATUS.setdefault(_status, _code)
 
 
 class ApiError(Exception):

@@ -12,11 +12,11 @@ from litestar.testing import TestClient
 from tests.billing_helpers import FakeClock, license_bytes, trust_env, write_public_key
 from tests.conftest import init_store, make_settings
 
+from attunio.api.admission import GRACE_HEADER
 from attunio.api.app import create_app
 from attunio.config import Settings
 from attunio.crypto.ed25519 import Ed25519PrivateKey
 from attunio.services.access import AccessService
-from attunio.services.licensing import GRACE_HEADER
 from attunio.store import Store
 
 VENDOR = Ed25519PrivateKey.generate()
@@ -123,3 +123,15 @@ def test_sandbox_answers_carry_rate_limit_headers_and_the_quota_refuses_with_ret
     assert refused.headers["X-RateLimit-Limit"] == "3"
     # A malformed request is refused before admission and does not count.
     assert http.post(PATH, content=b"{", headers=headers).status_code == 400
+
+
+def test_ping_with_a_live_key_reports_the_license_state(http: TestClient[Any], billing_store: Store,
+                                                        clock: FakeClock) -> None:
+    headers = key(billing_store, "live")
+    refused = http.get("/v1/ping", headers=headers)
+    assert refused.status_code == 200  # the key is fine; its calls would be refused
+    assert refused.json()["data"]["license"] == {"status": "refused", "reason": "no_license", "clockBehind": False}
+    install(http, expires_at=NOW + timedelta(hours=1), grace_days=7)
+    clock.advance(days=2)
+    grace = http.get("/v1/ping", headers=headers).json()["data"]["license"]
+    assert grace["status"] == "grace" and grace["graceDaysLeft"] == 6

@@ -15,15 +15,21 @@ from tests.conftest import init_store, make_settings
 
 from attunio.config import Settings
 from attunio.crypto.ed25519 import Ed25519PrivateKey
-from attunio.errors import ApiError
 from attunio.services.access import Principal
-from attunio.services.billing import Billing, license_report
+from attunio.services.billing import (
+    Billing,
+    LiveAdmitted,
+    LiveRefused,
+    QuotaUsedUp,
+    SandboxAdmitted,
+    Verdict,
+    license_report,
+)
 from attunio.services.clock_mark import read_mark
 from attunio.services.instance import instance_id
 from attunio.services.license_registry import LicenseRefused
-from attunio.services.licensing import GRACE_HEADER
 from attunio.services.metering import month_usage, sandbox_used, take_sandbox, take_sandbox_many
-from attunio.store import GroupCommit, Store
+from attunio.store import Store
 
 VENDOR = Ed25519PrivateKey.generate()
 START = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -63,6 +69,24 @@ def billing(billing_store: Store, billing_settings: Settings, clock: FakeClock) 
     return Billing(billing_store, billing_settings, clock)
 
 
+def admit(billing: Billing, who: Principal) -> Verdict:
+    """One call's admission, committed before it returns (its own event-loop turn)."""
+    return asyncio.run(billing.admit(who))
+
+
+def record(billing: Billing, who: Principal, endpoint: str) -> None:
+    async def counted() -> None:
+        future = billing.record(who, endpoint)
+        if future is not None:
+            await future
+    asyncio.run(counted())
+
+
+def remaining(verdict: Verdict) -> int:
+    assert isinstance(verdict, SandboxAdmitted), verdict
+    return verdict.remaining
+
+
 def install(billing: Billing, **claims: object) -> None:
     billing.licenses.install(license_bytes(VENDOR, **claims), actor="test")
 
@@ -74,26 +98,20 @@ def test_the_500th_sandbox_request_is_served_the_501st_refused_and_the_next_day_
     billing: Billing, clock: FakeClock
 ) -> None:
     for number in range(1, 501):
-        headers = billing.admit(principal(), "dmse_signals")
-        assert headers["X-RateLimit-Remaining"] == str(500 - number)
-    assert headers["X-RateLimit-Limit"] == "500"
-    with pytest.raises(ApiError) as refused:
-        billing.admit(principal(), "dmse_signals")
-    assert (refused.value.status, refused.value.code) == (429, "rate_limited")
-    assert refused.value.headers["Retry-After"] == str(12 * 3600)
-    assert refused.value.headers["X-RateLimit-Remaining"] == "0"
+        verdict = admit(billing, principal())
+        assert remaining(verdict) == 500 - number
+    assert verdict == SandboxAdmitted(limit=500, remaining=0, reset_seconds=12 * 3600)
+    assert admit(billing, principal()) == QuotaUsedUp(limit=500, reset_seconds=12 * 3600)
     # Another app has its own quota the same day.
-    assert billing.admit(principal(app="app_2"), "dmse_signals")["X-RateLimit-Remaining"] == "499"
+    assert remaining(admit(billing, principal(app="app_2"))) == 499
     clock.moment = datetime(2026, 3, 11, 0, 0, tzinfo=UTC)
-    assert billing.admit(principal(), "dmse_signals")["X-RateLimit-Remaining"] == "499"
+    assert remaining(admit(billing, principal())) == 499
 
 
 def test_retry_after_counts_down_to_utc_midnight(billing: Billing, billing_store: Store, clock: FakeClock) -> None:
     clock.moment = datetime(2026, 3, 10, 23, 59, 30, tzinfo=UTC)
     billing_store.conn.execute("INSERT INTO sandbox_daily VALUES ('app_1', '2026-03-10', 500)")
-    with pytest.raises(ApiError) as refused:
-        billing.admit(principal(), "dmse_signals")
-    assert refused.value.headers["Retry-After"] == "30"
+    assert admit(billing, principal()) == QuotaUsedUp(limit=500, reset_seconds=30)
 
 
 def _hammer(root: Path, attempts: int, start: Any, results: Any) -> None:
@@ -103,11 +121,7 @@ def _hammer(root: Path, attempts: int, start: Any, results: Any) -> None:
     served = 0
     start.wait()  # both processes begin together, so their writes really interleave
     for _ in range(attempts):
-        try:
-            billing.admit(principal(), "dmse_signals")
-            served += 1
-        except ApiError:
-            pass
+        served += isinstance(admit(billing, principal()), SandboxAdmitted)
     store.close()
     results.put(served)
 
@@ -135,7 +149,7 @@ def test_the_quota_is_exact_with_two_processes_hammering_at_once(billing: Billin
 
 def test_live_calls_do_not_use_the_sandbox_quota(billing: Billing) -> None:
     install(billing)
-    assert billing.admit(principal("live"), "dmse_signals") == {}
+    assert admit(billing, principal("live")) == LiveAdmitted(grace=None)
     assert billing.store.one("SELECT count(*) FROM sandbox_daily")[0] == 0
 
 
@@ -143,10 +157,9 @@ def test_live_calls_do_not_use_the_sandbox_quota(billing: Billing) -> None:
 
 
 def refusal(billing: Billing) -> str:
-    with pytest.raises(ApiError) as refused:
-        billing.admit(principal("live"), "dmse_signals")
-    assert (refused.value.status, refused.value.code) == (402, "payment_required")
-    return refused.value.message
+    verdict = admit(billing, principal("live"))
+    assert isinstance(verdict, LiveRefused) and verdict.state.status == "refused"
+    return verdict.state.message
 
 
 def test_a_live_key_without_a_license_gets_402_saying_so(billing: Billing) -> None:
@@ -164,7 +177,7 @@ def test_a_license_not_yet_valid_gets_402_saying_so(billing: Billing) -> None:
 
 
 def test_a_license_bound_to_another_instance_is_refused_at_install_and_at_request(
-    billing: Billing, billing_store: Store
+    billing: Billing, billing_store: Store, billing_settings: Settings
 ) -> None:
     with pytest.raises(LicenseRefused, match="another instance"):
         install(billing, instance_id="inst_someone_else")
@@ -174,35 +187,34 @@ def test_a_license_bound_to_another_instance_is_refused_at_install_and_at_reques
     with billing_store.write():
         billing_store.conn.execute("UPDATE settings SET value = 'inst_new' WHERE key = 'instance_id'")
         billing_store.conn.execute("UPDATE settings SET value = '99' WHERE key = 'license_generation'")
-    rebuilt = Billing(billing_store, billing.settings, billing.clock)
-    with pytest.raises(ApiError) as refused:
-        rebuilt.admit(principal("live"), "dmse_signals")
-    assert "bound to another instance" in refused.value.message
+    rebuilt = Billing(billing_store, billing_settings, billing.clock)
+    assert "bound to another instance" in refusal(rebuilt)
 
 
 def test_grace_serves_with_a_warning_header_then_expiry_refuses(billing: Billing, clock: FakeClock) -> None:
     install(billing, expires_at=datetime(2026, 3, 12, tzinfo=UTC), grace_days=5)
-    assert billing.admit(principal("live"), "dmse_signals") == {}
+    assert admit(billing, principal("live")) == LiveAdmitted(grace=None)
     clock.moment = datetime(2026, 3, 13, tzinfo=UTC)
-    headers = billing.admit(principal("live"), "dmse_signals")
-    assert headers[GRACE_HEADER].startswith("grace; days-left=4; expired=2026-03-12")
+    verdict = admit(billing, principal("live"))
+    assert isinstance(verdict, LiveAdmitted) and verdict.grace is not None
+    assert (verdict.grace.grace_days_left, verdict.grace.expires_at) == (4, datetime(2026, 3, 12, tzinfo=UTC))
     info, warnings = license_report(billing.license_state())
     assert info["status"] == "grace" and info["graceDaysLeft"] == 4 and warnings
     clock.moment = datetime(2026, 3, 17, tzinfo=UTC)
     assert "grace period has ended" in refusal(billing)
 
 
-def test_setting_the_clock_back_does_not_extend_a_license(billing: Billing, clock: FakeClock) -> None:
+def test_setting_the_clock_back_does_not_extend_a_license(billing: Billing, clock: FakeClock,
+                                                         billing_settings: Settings) -> None:
     install(billing, expires_at=datetime(2026, 3, 12, tzinfo=UTC), grace_days=1)
     clock.moment = datetime(2026, 3, 14, tzinfo=UTC)
     assert "grace period has ended" in refusal(billing)
-    billing.admit(principal("test"), "dmse_signals")  # any write moves the persisted mark
+    admit(billing, principal("test"))  # any write moves the persisted mark
     clock.moment = datetime(2026, 3, 11, tzinfo=UTC)
     assert "grace period has ended" in refusal(billing)
     # A fresh worker (restart) reads the mark from the store and still refuses.
-    restarted = Billing(billing.store, billing.settings, clock)
-    with pytest.raises(ApiError):
-        restarted.admit(principal("live"), "dmse_signals")
+    restarted = Billing(billing.store, billing_settings, clock)
+    assert "grace period has ended" in refusal(restarted)
     assert read_mark(billing.store) == datetime(2026, 3, 14, tzinfo=UTC)
 
 
@@ -210,7 +222,7 @@ def test_a_clock_found_behind_the_mark_is_reported_in_readiness_and_the_audit_tr
     billing: Billing, clock: FakeClock
 ) -> None:
     install(billing)
-    billing.admit(principal("test"), "dmse_signals")
+    admit(billing, principal("test"))
     clock.moment = START.replace(hour=10)
     info, warnings = license_report(billing.license_state())
     assert info["clockBehind"] is True
@@ -231,7 +243,7 @@ def test_a_renewal_installed_early_takes_over_when_the_current_license_ends(bill
     )
     assert billing.license_state().license_id == "LIC-OLD"
     clock.moment = datetime(2026, 4, 2, tzinfo=UTC)
-    assert billing.admit(principal("live"), "dmse_signals") == {}
+    assert admit(billing, principal("live")) == LiveAdmitted(grace=None)
     assert billing.license_state().license_id == "LIC-NEW"
 
 
@@ -243,12 +255,12 @@ def test_live_calls_are_metered_per_app_key_endpoint_and_day_and_overage_is_neve
 ) -> None:
     install(billing, monthly_allowance=3)
     for _ in range(5):
-        billing.admit(principal("live"), "dmse_signals")
-        billing.record(principal("live"), "dmse_signals")
-    billing.record(principal("live", key="key_2"), "relapse_risk")
+        admit(billing, principal("live"))
+        record(billing, principal("live"), "dmse_signals")
+    record(billing, principal("live", key="key_2"), "relapse_risk")
     clock.advance(days=1)
-    billing.record(principal("live"), "dmse_signals")
-    billing.record(principal("test"), "dmse_signals")  # sandbox calls are counted at admission only
+    record(billing, principal("live"), "dmse_signals")
+    record(billing, principal("test"), "dmse_signals")  # sandbox calls are counted at admission only
     usage = month_usage(billing.store, "2026-03")
     assert usage.total == 7
     assert usage.by_day() == {"2026-03-10": 6, "2026-03-11": 1}
@@ -269,12 +281,12 @@ def test_install_refuses_altered_files_and_stores_nothing(billing: Billing, bill
 
 
 def test_a_worker_started_on_a_wound_back_clock_uses_the_persisted_mark_for_sandbox_days(
-    billing: Billing, billing_store: Store, clock: FakeClock
+    billing: Billing, billing_store: Store, billing_settings: Settings
 ) -> None:
-    billing.admit(principal(), "dmse_signals")  # persists the mark at START
+    admit(billing, principal())  # persists the mark at START
     wound_back = FakeClock(START.replace(day=1))
-    restarted = Billing(billing_store, billing.settings, wound_back)
-    restarted.admit(principal(), "dmse_signals")
+    restarted = Billing(billing_store, billing_settings, wound_back)
+    admit(restarted, principal())
     days = [row[0] for row in billing_store.query("SELECT day FROM sandbox_daily")]
     assert days == ["2026-03-10"]
 
@@ -282,37 +294,35 @@ def test_a_worker_started_on_a_wound_back_clock_uses_the_persisted_mark_for_sand
 # -- the request path's grouped forms: merged per row, each call still counted exactly ------------
 
 
-def _admit_all(billing: Billing, group: GroupCommit, calls: int, app: str = "app_1") -> list[Any]:
-    async def main() -> list[Any]:
-        return await asyncio.gather(*(billing.admit_grouped(group, principal(app=app), "dmse_signals")
-                                      for _ in range(calls)), return_exceptions=True)
+def _admit_all(billing: Billing, calls: int, app: str = "app_1") -> list[Verdict]:
+    async def main() -> list[Verdict]:
+        return await asyncio.gather(*(billing.admit(principal(app=app)) for _ in range(calls)))
     return asyncio.run(main())
 
 
 def test_one_turn_of_sandbox_calls_is_one_statement_pair_and_stops_exactly_at_the_quota(
     billing: Billing, billing_store: Store
 ) -> None:
-    group = GroupCommit(billing_store, counters_only=True)
-    assert len([a for a in _admit_all(billing, group, 480) if isinstance(a, dict)]) == 480
-    results = _admit_all(billing, group, 40)  # the quota of 500 falls inside this turn
-    served = [r for r in results if isinstance(r, dict)]
-    refused = [r for r in results if isinstance(r, ApiError)]
-    assert [h["X-RateLimit-Remaining"] for h in served] == [str(19 - i) for i in range(20)]  # in order
-    assert len(refused) == 20 and all(r.code == "rate_limited" for r in refused)
+    assert len([a for a in _admit_all(billing, 480) if isinstance(a, SandboxAdmitted)]) == 480
+    results = _admit_all(billing, 40)  # the quota of 500 falls inside this turn
+    served = [r for r in results if isinstance(r, SandboxAdmitted)]
+    refused = [r for r in results if isinstance(r, QuotaUsedUp)]
+    assert [v.remaining for v in served] == [19 - i for i in range(20)]  # in order
+    assert len(refused) == 20
     assert billing_store.one("SELECT count FROM sandbox_daily WHERE app_id = 'app_1'")[0] == 500
-    assert group.batches == 2
+    assert billing.group.batches == 2
 
 
 def _hammer_grouped(root: Path, turns: int, start: Any, results: Any) -> None:
     settings = make_settings(root, **trust_env(root / "vendor.pub"))
     store = Store.open(settings)
-    billing, group = Billing(store, settings, FakeClock(START)), GroupCommit(store, counters_only=True)
+    billing = Billing(store, settings, FakeClock(START))
     start.wait()
     numbers: list[int] = []
     for _ in range(turns):
-        for answer in _admit_all(billing, group, 25):
-            if isinstance(answer, dict):
-                numbers.append(500 - int(answer["X-RateLimit-Remaining"]))
+        for answer in _admit_all(billing, 25):
+            if isinstance(answer, SandboxAdmitted):
+                numbers.append(500 - answer.remaining)
     store.close()
     results.put(numbers)
 
@@ -344,12 +354,12 @@ def test_counting_n_sandbox_calls_at_once_is_counting_them_one_by_one(
 
 def test_one_turn_of_live_calls_is_metered_per_key_endpoint_and_day(billing: Billing, billing_store: Store) -> None:
     install(billing)
-    group = GroupCommit(billing_store, counters_only=True)
+    group = billing.group
     calls = [(principal("live"), "dmse_signals")] * 30 + [(principal("live", key="key_2"), "dmse_signals")] * 4 \
         + [(principal("live"), "relapse_risk")] * 2
 
     async def main() -> None:
-        await asyncio.gather(*(billing.record_grouped(group, who, endpoint) for who, endpoint in calls))
+        await asyncio.gather(*(billing.record(who, endpoint) for who, endpoint in calls))
 
     asyncio.run(main())
     usage = month_usage(billing_store, "2026-03")

@@ -1,7 +1,9 @@
-"""The outermost ASGI layer: request ids, security headers, CORS preflight and the access log.
+"""The outermost ASGI layer: what every request gets, whichever route answers it.
 
-It wraps the whole Litestar app, so even routing errors (404, 405) and framework-level refusals
-carry a Request-Id and the same headers, and every request is logged exactly once.
+A request id, the security headers, the access log line, and the method rules that are the same
+for every route: HEAD is answered as GET, OPTIONS from the route table (a CORS preflight by the
+browser endpoint's origin rule). It wraps the whole Litestar app, so routing errors (404, 405) and
+framework-level refusals carry a Request-Id and the same headers, and each request is logged once.
 """
 
 from __future__ import annotations
@@ -12,17 +14,23 @@ import time
 from typing import Any
 
 import msgspec
+from litestar import Litestar
+from litestar.routes import ASGIRoute, HTTPRoute
 
-from attunio.api.auth import ORIGIN_FORBIDDEN
-from attunio.api.fastpath import EngineEndpoints
+from attunio.api.auth import BROWSER_ENDPOINT, BROWSER_PATH, ORIGIN_FORBIDDEN
+from attunio.api.context import SCOPE_KEY, RequestContext
+from attunio.api.wire import read_headers
 from attunio.errors import ApiError
 from attunio.logs import AccessLog
+from attunio.services.access import AccessService
 
 access_log = AccessLog("attunio.access")
 # A client that puts its key in the URL (`/v1/ping/att_sk_live_…`) must not get it into the log:
 # whatever follows a key or token prefix in a path is replaced, the prefix kept for diagnosis.
 KEY_IN_PATH = re.compile(r"(att_(?:sk|pk)_(?:test|live)_|att_admin_)[^/]*")
 UNROUTED = "[unrouted]"
+# nginx's "client closed request": no answer was sent because the client left mid-body.
+CLIENT_CLOSED = 499
 Scope = dict[str, Any]
 PREFLIGHT_HEADERS = [
     (b"access-control-allow-methods", b"POST"),
@@ -32,40 +40,49 @@ PREFLIGHT_HEADERS = [
 ]
 
 
+def route_methods(app: Litestar) -> dict[str, tuple[str, ...]]:
+    """Each route's path to the methods it answers (OPTIONS and, where GET is, HEAD included)."""
+    table: dict[str, tuple[str, ...]] = {}
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            methods = set(route.methods)
+        elif isinstance(route, ASGIRoute):
+            methods = set(route.route_handler.opt.get("methods", ()))
+        else:
+            continue
+        if "GET" in methods:
+            methods.add("HEAD")
+        methods.add("OPTIONS")
+        table[route.path] = tuple(sorted(methods))
+    return table
+
+
 class Edge:
-    def __init__(self, app: Any, *, hsts_max_age: int | None, browser_path: str,
-                 engines: EngineEndpoints | None = None) -> None:
+    def __init__(self, app: Litestar, *, access: AccessService, hsts_max_age: int | None) -> None:
         self.app = app
-        self.engines = engines
+        self.access = access
         self.request_ids = RequestIds()
-        self.browser_path = browser_path
+        methods = route_methods(app)
+        # Paths with one parameter (`/sdk/{name}`) are matched by their fixed prefix.
+        self.methods = {p: m for p, m in methods.items() if "{" not in p}
+        self.prefixed = [(p.split("{", 1)[0], m) for p, m in methods.items() if "{" in p]
         # Only paths the appliance serves are logged as sent; any other path is client-chosen text
         # (a patient name, a key) and is logged as its first known segment and a marker.
-        paths = [route.path for route in getattr(app, "routes", [])]
-        self.routed = {p for p in paths if "{" not in p}
-        self.routed_prefixes = tuple(p.split("{", 1)[0] for p in paths if "{" in p)
-        self.first_segments = {p.split("/")[1] for p in paths}
-        # HEAD is answered wherever GET is (RFC 9110 asks it of every server; load balancers probe
-        # with it): the GET route runs and uvicorn sends its headers without the body.
-        routes = getattr(app, "routes", [])
-        gettable = [route.path for route in routes if "GET" in getattr(route, "methods", ())]
-        self.gettable = {p for p in gettable if "{" not in p}
-        self.gettable_prefixes = tuple(p.split("{", 1)[0] for p in gettable if "{" in p)
-        # Fixed paths log as themselves: looked up, not matched, on every request.
-        self.logged_as = {p: KEY_IN_PATH.sub(r"\1[redacted]", p) for p in self.routed}
+        self.first_segments = {p.split("/")[1] for p in methods}
+        self.logged_as = {p: KEY_IN_PATH.sub(r"\1[redacted]", p) for p in self.methods}
         self.common = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
         if hsts_max_age:
             self.common.append((b"strict-transport-security", f"max-age={hsts_max_age}".encode()))
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, send)  # type: ignore[arg-type]
             return
-        request_id = self.request_ids.next()
-        scope["attunio.request_id"] = request_id
+        context = RequestContext(self.request_ids.next())
+        scope[SCOPE_KEY] = context
         started = time.perf_counter()
-        status = 500
-        extra = [(b"request-id", request_id.encode()), *self.common]
+        status = 0
+        extra = [(b"request-id", context.request_id.encode()), *self.common]
         if scope["path"].startswith("/v1/"):
             extra.append((b"cache-control", b"no-store"))
 
@@ -78,64 +95,74 @@ class Edge:
             await send(message)
 
         try:
-            spec = self.engines.route(scope) if self.engines is not None else None
-            if spec is not None:
-                await self.engines(spec, scope, receive, send_with_headers)  # type: ignore[misc]
-            elif scope["method"] == "OPTIONS" and _header(scope, b"access-control-request-method"):
-                await self.preflight(scope, send_with_headers)
-            elif scope["method"] == "HEAD" and self.answers_get(scope["path"]):
-                await self.head(scope, receive, send_with_headers)
+            method = scope["method"]
+            if method in {"POST", "GET"}:  # most requests: straight to the router
+                await self.app(scope, receive, send_with_headers)  # type: ignore[arg-type]
             else:
-                await self.app(scope, receive, send_with_headers)
+                await self.other_method(scope, receive, send_with_headers)
         finally:
-            principal = scope.get("attunio.principal")
+            if status == 0:
+                status = CLIENT_CLOSED if context.disconnected else 500
+            principal = context.principal
             access_log.write({
-                "request_id": request_id,
+                "request_id": context.request_id,
                 "method": scope["method"],
                 "path": self.loggable_path(scope["path"]),  # never the query string
                 "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "app": getattr(principal, "app_id", None),
-                "key_prefix": getattr(principal, "prefix", None),
+                "app": None if principal is None else principal.app_id,
+                "key_prefix": None if principal is None else principal.prefix,
             })
+
+    def methods_for(self, path: str) -> tuple[str, ...] | None:
+        """The methods a path answers, trailing slash or not; None where no route is."""
+        path = path.rstrip("/") or "/"
+        found = self.methods.get(path)
+        if found is None:
+            for prefix, methods in self.prefixed:
+                if path.startswith(prefix) and "/" not in path[len(prefix):] and len(path) > len(prefix):
+                    return methods
+        return found
+
+    async def other_method(self, scope: Scope, receive: Any, send: Any) -> None:
+        methods = self.methods_for(scope["path"])
+        if methods is not None and scope["method"] == "OPTIONS":
+            headers = read_headers(scope["headers"])
+            if "access-control-request-method" in headers:
+                await self.preflight(scope["path"], headers.get("origin"), send)
+            else:
+                await _send(send, 204, [(b"allow", ", ".join(methods).encode())], b"")
+        elif methods is not None and scope["method"] == "HEAD" and "GET" in methods:
+            # RFC 9110 asks HEAD of every server (load balancers probe with it): the GET route runs
+            # and the server leaves the body out because the request was HEAD.
+            await self.app({**scope, "method": "GET"}, receive, send)  # type: ignore[arg-type]
+        else:  # the router answers 404 or 405 in the envelope
+            await self.app(scope, receive, send)  # type: ignore[arg-type]
 
     def loggable_path(self, path: str) -> str:
         fixed = self.logged_as.get(path)
         if fixed is not None:
             return fixed
-        if path.startswith(self.routed_prefixes) and path.count("/") == 2:
+        if self.methods_for(path) is not None:
             return KEY_IN_PATH.sub(r"\1[redacted]", path)
         first = path.split("/")[1] if path.startswith("/") else ""
         return f"/{first}/{UNROUTED}" if first in self.first_segments else f"/{UNROUTED}"
 
-    def answers_get(self, path: str) -> bool:
-        return path in self.gettable or (path.startswith(self.gettable_prefixes) and path.count("/") == 2)
-
-    async def head(self, scope: Scope, receive: Any, send: Any) -> None:
-        """The GET route's answer; the server leaves the body out because the request was HEAD."""
-        as_get = {**scope, "method": "GET"}
-        try:
-            await self.app(as_get, receive, send)
-        finally:  # who called, for the access line, which names the request as sent (HEAD)
-            scope.update({k: v for k, v in as_get.items() if k.startswith("attunio.")})
-
-    async def preflight(self, scope: Scope, send: Any) -> None:
+    async def preflight(self, path: str, origin: str | None, send: Any) -> None:
         """Preflight carries no key, so an origin is let through when any active publishable key
         allows it; the real request is checked again against its own key's list."""
-        origin = _header(scope, b"origin")
-        services = self.app.state.services
-        if scope["path"] == self.browser_path and origin and services.access.origin_allowed_anywhere(origin):
-            headers = [(b"access-control-allow-origin", origin.encode()), *PREFLIGHT_HEADERS]
-            await send({"type": "http.response.start", "status": 204, "headers": headers})
-            await send({"type": "http.response.body", "body": b""})
+        browser = (path.rstrip("/") or "/") == BROWSER_PATH
+        if browser and origin and self.access.origin_allowed_anywhere(origin):
+            await _send(send, 204, [(b"access-control-allow-origin", origin.encode()), *PREFLIGHT_HEADERS], b"")
             return
-        message = ORIGIN_FORBIDDEN if scope["path"] == self.browser_path else (
-            "Only POST /v1/dmse/analyze may be called from a browser."
-        )
+        message = ORIGIN_FORBIDDEN if browser else f"Only {BROWSER_ENDPOINT} may be called from a browser."
         body = msgspec.json.encode(ApiError("forbidden", message).body())
-        await send({"type": "http.response.start", "status": 403,
-                    "headers": [(b"content-type", b"application/json")]})
-        await send({"type": "http.response.body", "body": body})
+        await _send(send, 403, [(b"content-type", b"application/json")], body)
+
+
+async def _send(send: Any, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class _Forks:
@@ -147,8 +174,8 @@ os.register_at_fork(after_in_child=lambda: setattr(_Forks, "count", _Forks.count
 
 class RequestIds:
     """`req_` and 24 random hex digits per request, as `secrets.token_hex(12)` would give, taken
-    from random bytes read 256 ids at a time: one `getrandom` call per id was a system call per
-    request. The bytes come from the same source (`os.urandom`); ids only need to be unique and
+    from random bytes read 256 ids at a time (one `getrandom` call per id was a system call per
+    request). The bytes come from the same source (`os.urandom`); ids only need to be unique and
     unguessable enough not to be confused, they protect nothing."""
 
     BATCH = 256
@@ -166,9 +193,3 @@ class RequestIds:
         self._at = at + 12
         return "req_" + self._pool[at:at + 12].hex()
 
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None

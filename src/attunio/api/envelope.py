@@ -1,52 +1,52 @@
-"""Rendering every failure, from a bad header to an unexpected exception, as the envelope."""
+"""Rendering every failure, from a bad header to an unexpected exception, as the envelope.
+
+`error_parts` is the one renderer: the engine routes call it directly for the refusals they
+expect; everything else reaches it through Litestar's exception handlers below.
+"""
 
 from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
-from attunio.errors import ApiError
+from attunio.api.auth import cors_headers
+from attunio.api.context import RequestContext, context_of
+from attunio.api.wire import too_large
+from attunio.errors import CODE_FOR_STATUS, ERROR_CODES, ApiError
 
 log = logging.getLogger("attunio.errors")
 JSON = "application/json"
-
-_CODE_FOR_STATUS = {
-    400: ("invalid_request", "The request is not valid."),
-    401: ("unauthorized", "Missing or malformed Authorization header."),
-    403: ("forbidden", "The key is valid but not permitted to call this resource."),
-    404: ("not_found", "No such endpoint. See /v1/openapi.json for the API."),
-    405: ("method_not_allowed", "Wrong HTTP method for this endpoint."),
-    413: ("payload_too_large", "Request body is larger than this appliance accepts."),
-    415: ("unsupported_media_type", "Send the body as application/json."),
-    429: ("rate_limited", "Too many requests."),
-}
+_JSON_TYPE = (b"content-type", b"application/json")
+SERVER_ERROR_MESSAGE = ERROR_CODES["server_error"][1]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-def error_parts(exc: ApiError, scope: Any = None) -> tuple[bytes, dict[str, str]]:
-    """The envelope's body and extra headers; a browser caller already let through also gets CORS."""
+def error_parts(exc: ApiError, context: RequestContext) -> tuple[bytes, dict[str, str]]:
+    """The envelope's body and extra headers; a browser caller already let through also gets CORS,
+    so its script can read why it was refused."""
     headers = dict(exc.headers)
-    if scope is not None:
-        origin = scope.get("attunio.cors_origin")
-        if isinstance(origin, str):
-            headers.update({"Access-Control-Allow-Origin": origin, "Vary": "Origin"})
+    if context.cors_origin is not None:
+        headers.update(cors_headers(context.cors_origin))
     return msgspec.json.encode(exc.body()), headers
 
 
-def render(exc: ApiError, request: Request[Any, Any, Any] | None = None) -> Response[bytes]:
-    body, headers = error_parts(exc, None if request is None else request.scope)
+async def send_json(send: Send, status: int, body: bytes, headers: dict[str, str] | None) -> None:
+    """A complete JSON answer as the two ASGI messages, for routes that answer in plain ASGI."""
+    raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()] if headers else []
+    raw += [_JSON_TYPE, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+def render(exc: ApiError, request: Request[Any, Any, Any]) -> Response[bytes]:
+    body, headers = error_parts(exc, context_of(request.scope))
     return Response(body, status_code=exc.status, media_type=JSON, headers=headers)
-
-
-def too_large(limit: int) -> ApiError:
-    return ApiError("payload_too_large", f"Request body exceeds the {limit}-byte limit of this appliance.")
-
-
-SERVER_ERROR_MESSAGE = "Unexpected error processing the request."
 
 
 def log_unexpected(exc: BaseException, request_id: object) -> None:
@@ -62,19 +62,19 @@ def api_error_handler(request: Request[Any, Any, Any], exc: ApiError) -> Respons
 
 
 def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
-    code, message = _CODE_FOR_STATUS.get(exc.status_code, ("server_error", "Unexpected error processing the request."))
+    """The framework's own refusals (no route, wrong method, its body cap) in the envelope."""
+    code = CODE_FOR_STATUS.get(exc.status_code)
+    if code is None or exc.status_code >= 500:
+        return internal_error_handler(request, exc)
+    message = ERROR_CODES[code][1]
+    allowed = exc.headers.get("allow") or exc.headers.get("Allow") if exc.headers else None
     if exc.status_code == 405:
-        allowed = exc.headers.get("allow") if exc.headers else None
         message = f"{request.method} is not allowed here" + (f"; use {allowed}." if allowed else ".")
     if exc.status_code == 413:
         message = too_large(request.app.state.services.settings.server.max_body_bytes).message
-    error = ApiError(code, message) if code in ("invalid_request",) or exc.status_code < 500 else None
-    if error is None:
-        return internal_error_handler(request, exc)
-    error.headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() == "allow"}
-    return render(error, request)
+    return render(ApiError(code, message, headers={"Allow": allowed} if allowed else None), request)
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    log_unexpected(exc, request.scope.get("attunio.request_id"))
+    log_unexpected(exc, context_of(request.scope).request_id)
     return render(ApiError("server_error", SERVER_ERROR_MESSAGE), request)

@@ -10,10 +10,8 @@ import msgspec
 
 from attunio import __version__
 from attunio.engines import ENGINES
+from attunio.errors import ERROR_CODES
 
-ERROR_CODES = ["invalid_request", "unauthorized", "invalid_token", "payment_required", "forbidden",
-               "not_found", "method_not_allowed", "payload_too_large", "unsupported_media_type",
-               "rate_limited", "server_error"]
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["ok", "error"],
@@ -23,7 +21,7 @@ ERROR_SCHEMA = {
             "type": "object",
             "required": ["code", "message"],
             "properties": {
-                "code": {"type": "string", "enum": ERROR_CODES},
+                "code": {"type": "string", "enum": list(ERROR_CODES)},
                 "message": {"type": "string"},
                 "issues": {"type": "array", "items": {
                     "type": "object", "required": ["path", "message"],

@@ -1,27 +1,28 @@
-"""HTTP handlers. Each one maps: authorize, decode, admit, run the engine, record, encode.
+"""The steps of an engine call after its body is read, and the key-checked GET routes.
 
-The engine endpoints' steps live in `answer` and friends so that the plain-ASGI hot path
-(`api/fastpath.py`) and the Litestar routes run exactly the same code.
+Each handler maps: authorize, decode, admit, run the engine, record, encode.
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import msgspec
-from litestar import Request, Response, get, post
-from litestar.handlers import HTTPRouteHandler
+from litestar import Request, Response, get
 
-from attunio.api.auth import authorize
+from attunio.api.admission import admission_headers
+from attunio.api.auth import authorize, cors_headers
+from attunio.api.context import RequestContext, context_of
 from attunio.api.services import Services
+from attunio.api.wire import read_headers
 from attunio.clock import iso_ms
-from attunio.engines import ENGINES, EngineSpec
+from attunio.engines import EngineSpec
 from attunio.errors import ApiError
 from attunio.services.access import Principal
+from attunio.services.billing import license_report
 from attunio.validation import RequestInvalid, decode_request
 
 JSON = "application/json"
-BROWSER_PATH = ENGINES["dmse_signals"].path
 _encode = msgspec.json.Encoder().encode
 
 
@@ -44,55 +45,41 @@ def require_json(content_type: str | None) -> None:
 
 
 async def answer(services: Services, spec: EngineSpec, principal: Principal, body: bytes,
-                 origin: str | None) -> tuple[bytes, dict[str, str] | None]:
+                 context: RequestContext) -> tuple[bytes, dict[str, str] | None]:
     """Everything after the body is read: decode, admit, engine, record. Returns the `200` body and
     its extra headers; the call is committed before the answer exists outside this function. The
-    quota and meter writes join the requests that reach theirs in the same event-loop turn in one
-    transaction (`GroupCommit`) instead of committing one by one."""
+    quota and meter writes are shared with the other requests of the same event-loop turn (see
+    `services/billing.py`)."""
     try:
         request = decode_request(body, spec)
     except RequestInvalid as exc:
         issues = [{"path": i.path, "message": i.message} for i in exc.issues]
         raise ApiError("invalid_request", exc.message, issues=issues) from None
-    headers = await services.billing.admit_grouped(services.commits, principal, spec.key)
+    headers = admission_headers(await services.billing.admit(principal))
     model, params = services.models.active(spec.key)
     data = _encode({"ok": True, "data": spec.analyze(request, params, services.clock.now(), model)})
-    counted = services.billing.record_grouped(services.commits, principal, spec.key)
+    counted = services.billing.record(principal, spec.key)
     if counted is not None:
         await counted
-    if principal.key_type == "publishable":
-        headers = {**(headers or {}), "Access-Control-Allow-Origin": cast(str, origin), "Vary": "Origin"}
+    if context.cors_origin is not None:
+        headers = {**(headers or {}), **cors_headers(context.cors_origin)}
     return data, headers
 
 
-def engine_handler(spec: EngineSpec) -> HTTPRouteHandler:
-    """The Litestar route: other methods get 405 from it, and it serves what the hot path passes on."""
-    browser_ok = spec.path == BROWSER_PATH
-
-    async def handle(request: Request[Any, Any, Any]) -> Response[bytes]:
-        services = services_of(request)
-        scope = cast("dict[str, Any]", request.scope)
-        principal = authorize(scope, request.headers, services, browser_ok=browser_ok)
-        require_json(request.headers.get("content-type"))
-        body = await request.body()
-        data, headers = await answer(services, spec, principal, body, request.headers.get("origin"))
-        return Response(data, status_code=200, media_type=JSON, headers=headers)
-
-    handle.__name__ = f"analyze_{spec.key}"
-    return post(spec.path, name=spec.key)(handle)
-
-
-@get("/v1/ping")
-async def ping(request: Request[Any, Any, Any]) -> Response[bytes]:
+@get("/v1/ping", sync_to_thread=False)
+def ping(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The key's mode and type; for a live key also the license verdict its calls would meet, so an
+    integrator can tell "key fine, license not" apart before sending a patient's numbers."""
     services = services_of(request)
-    principal = authorize(cast("dict[str, Any]", request.scope), request.headers, services, browser_ok=False)
-    return json_response({
+    principal = authorize(context_of(request.scope), read_headers(request.scope["headers"]), services,
+                          browser_ok=False)
+    data: dict[str, Any] = {
         "object": "ping",
         "mode": principal.mode,
         "keyType": principal.key_type,
         "app": principal.app_id,
         "time": iso_ms(services.clock.now()),
-    })
-
-
-ROUTES = [ping, *(engine_handler(spec) for spec in ENGINES.values())]
+    }
+    if principal.mode == "live":
+        data["license"], _ = license_report(services.billing.license_state())
+    return json_response(data)

@@ -32,14 +32,15 @@ class Services:
 
     @classmethod
     def build(cls, settings: Settings, store: Store, clock: Clock) -> Services:
+        commits = GroupCommit(store, counters_only=True)  # the counters' shared transactions
         return cls(
             settings=settings,
             store=store,
             clock=clock,
             access=AccessService(store, clock),
             admins=AdminService(store, clock),
-            billing=Billing(store, settings, clock),
-            commits=GroupCommit(store, counters_only=True),
+            billing=Billing(store, settings, clock, commits),
+            commits=commits,
             models=ModelRegistry(store),
         )
 

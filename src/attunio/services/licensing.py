@@ -22,8 +22,6 @@ DAY = timedelta(days=1)
 Status = Literal["valid", "grace", "refused"]
 Reason = Literal["no_license", "other_instance", "no_production_access", "not_yet_valid", "expired"]
 
-GRACE_HEADER = "Attunio-License-Warning"
-
 
 class LicenseState(Struct, frozen=True, kw_only=True):
     status: Status

@@ -1,0 +1,65 @@
+"""The five engine endpoints: Litestar routes the request, a plain ASGI handler answers it.
+
+Litestar finds the route (and with it 404, trailing slashes, the exception handlers); the handler
+then skips what a Litestar HTTP handler adds per request (signature parsing, the `Request` and
+`Response` objects, the response middleware), which together cost more than authentication, the
+engine and the access log (docs/design.md, "One HTTP stack"). Refusals a caller can cause are
+rendered here by the one renderer; anything unexpected propagates to Litestar's handler for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from litestar import asgi
+from litestar.exceptions import MethodNotAllowedException
+from litestar.handlers import ASGIRouteHandler
+
+from attunio.api import envelope
+from attunio.api.auth import BROWSER_PATH, authorize
+from attunio.api.context import context_of
+from attunio.api.routes import answer, require_json
+from attunio.api.services import Services
+from attunio.api.wire import ClientDisconnected, read_body, read_headers
+from attunio.engines import ENGINES, EngineSpec
+from attunio.errors import ApiError
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+METHODS = ("POST",)
+
+
+def engine_route(spec: EngineSpec, services: Services) -> ASGIRouteHandler:
+    browser_ok = spec.path == BROWSER_PATH
+    limit = services.settings.server.max_body_bytes
+
+    async def handle(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "POST":
+            # An ASGI route takes every method; the refusal is Litestar's own 405, rendered as any other.
+            raise MethodNotAllowedException(headers={"Allow": ", ".join(METHODS)})
+        context = context_of(scope)
+        headers = read_headers(scope["headers"])
+        try:
+            principal = authorize(context, headers, services, browser_ok=browser_ok)
+            require_json(headers.get("content-type"))
+            body = await read_body(headers, receive, limit)
+            data, extra = await answer(services, spec, principal, body, context)
+            status = 200
+        except ApiError as exc:
+            status = exc.status
+            data, extra = envelope.error_parts(exc, context)
+        except ClientDisconnected:
+            context.disconnected = True  # nobody to answer; the access log records a client error
+            return
+        await envelope.send_json(send, status, data, extra)
+
+    handle.__name__ = f"analyze_{spec.key}"
+    # `methods` tells the edge what to answer OPTIONS and HEAD with; copy_scope=False: the handler
+    # reads the scope and never changes it, so Litestar need not copy or compare it per request.
+    return asgi(spec.path, name=spec.key, copy_scope=False, opt={"methods": METHODS})(handle)
+
+
+def engine_routes(services: Services) -> list[ASGIRouteHandler]:
+    return [engine_route(spec, services) for spec in ENGINES.values()]
