@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from attunio.cli.common import Context, actor, fail, pass_ctx
-from attunio.cli.serve import SERVE_HOOKS
 from attunio.config import Settings
 from attunio.services.backup import BackupError, create_backup
 from attunio.services.restore import hold_serve_lock
@@ -19,14 +18,13 @@ KEY_HELP = ("Backup key file (64 hex characters, e.g. `openssl rand -hex 32`). D
             "A separate key lets backups travel without the store key.")
 
 
-def _serve_lock(settings: Settings, kwargs: dict[str, Any]) -> None:
+def serve_lock(settings: Settings, _server: dict[str, Any]) -> None:
+    """A serve step: one server per data directory, and no restore while it serves."""
     try:
-        hold_serve_lock(settings, kwargs)
+        hold_serve_lock(settings)
     except StoreError as exc:
         fail(str(exc))
 
-
-SERVE_HOOKS.append(_serve_lock)
 
 
 def _key(path: Path | None) -> str | None:

@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from attunio.cli.common import Context, fail, vendor_trust
-from attunio.cli.serve import SERVE_HOOKS
 from attunio.config import Settings
 from attunio.services.license_registry import LicenseRegistry
 
@@ -22,10 +21,8 @@ def registry(ctx: Context) -> Iterator[LicenseRegistry]:
             fail(str(exc).strip("'\""))
 
 
-def _announce_trust(settings: Settings, _kwargs: dict[str, Any]) -> None:
-    """Before the port is bound: an unusable extra key stops start-up. A usable one is announced
+def check_vendor_trust(settings: Settings, _server: dict[str, Any]) -> None:
+    """A serve step, before the port is bound: an unusable extra key stops start-up. A usable one is announced
     by every worker as a JSON log line (Billing), so the server's log stays JSON lines only."""
     vendor_trust(settings, announce=False)
 
-
-SERVE_HOOKS.append(_announce_trust)

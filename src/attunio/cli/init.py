@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import click
 
 from attunio.cli.common import Context, fail, pass_ctx
+from attunio.cli.instance import init_signing_key
+from attunio.cli.tls import init_certificate
+from attunio.config import Settings
 from attunio.services.instance import ensure_instance, instance_id
 from attunio.store import Store, StoreError, create_key_file
 
-INIT_HOOKS: list = []  # type: ignore[type-arg]  # later steps (certificates, signing keys) register here
+
+class InitStep(NamedTuple):
+    """One idempotent step after the store and instance id exist: it creates what is missing and
+    says what it found."""
+
+    name: str
+    run: Callable[[Settings, Store], None]
+
+
+# The signing key lives in the store; the certificate in files named by the settings. Neither
+# depends on the other: the order is the order their lines are printed in.
+INIT_STEPS: tuple[InitStep, ...] = (
+    InitStep("signing key", init_signing_key),
+    InitStep("certificate", init_certificate),
+)
 
 
 @click.command()
@@ -40,7 +60,7 @@ def init(ctx: Context, existing_key: bool) -> None:
         created = ensure_instance(store)
         click.echo(f"store       {store_path} ({'created' if created else 'exists, opened'})")
         click.echo(f"instance    {instance_id(store)}")
-        for hook in INIT_HOOKS:
-            hook(settings, store)
+        for step in INIT_STEPS:
+            step.run(settings, store)
     finally:
         store.close()

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from attunio.cli.common import Context, pass_ctx
-from attunio.cli.init import INIT_HOOKS
 from attunio.config import Settings
 from attunio.crypto.ed25519 import key_id, public_pem
 from attunio.services.instance import instance_id
@@ -32,9 +29,8 @@ def show(ctx: Context) -> None:
         click.echo(public_pem(key).decode("ascii"), nl=False)
 
 
-def _init_signing_key(settings: Settings, store: Store, *_: Any) -> None:
+def init_signing_key(settings: Settings, store: Store) -> None:
+    """An init step: the instance signing key that signs usage reports."""
     created = ensure_signing_key(store)
     click.echo(f"signing key {key_id(public_key(store))} ({'created' if created else 'exists, kept'})")
 
-
-INIT_HOOKS.append(_init_signing_key)

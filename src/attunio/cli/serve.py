@@ -3,18 +3,37 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import click
 import uvicorn
 
 from attunio.api.transport import CoalescingHttpToolsProtocol
+from attunio.cli.backup import serve_lock
+from attunio.cli.billing_common import check_vendor_trust
 from attunio.cli.common import Context, fail, pass_ctx
-from attunio.config import CONFIG_ENV
+from attunio.cli.tls import serve_tls
+from attunio.config import CONFIG_ENV, Settings
 from attunio.logs import log_config
 from attunio.store import Store, StoreError
 
-SERVE_HOOKS: list = []  # type: ignore[type-arg]  # (settings, uvicorn kwargs) -> None: TLS registers here
+
+class ServeStep(NamedTuple):
+    """One check or set-up before the port is bound: it stops start-up with its reason (`fail`),
+    or adds to the server's options (uvicorn keyword arguments)."""
+
+    name: str
+    run: Callable[[Settings, dict[str, Any]], None]
+
+
+# In this order: the lock first, so a second `serve` on the same data directory stops before it
+# checks or prints anything; trust before TLS, because a bad vendor key stops start-up either way.
+SERVE_STEPS: tuple[ServeStep, ...] = (
+    ServeStep("serve lock", serve_lock),
+    ServeStep("vendor trust", check_vendor_trust),
+    ServeStep("tls", serve_tls),
+)
 
 
 @click.command()
@@ -46,6 +65,6 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
         "forwarded_allow_ips": ",".join(settings.server.trusted_proxies) or "127.0.0.1",
         "timeout_graceful_shutdown": 10,
     }
-    for hook in SERVE_HOOKS:
-        hook(settings, kwargs)
+    for step in SERVE_STEPS:
+        step.run(settings, kwargs)
     uvicorn.run("attunio.api.app:app_from_environment", **kwargs)

@@ -12,8 +12,6 @@ from typing import Any
 import click
 
 from attunio.cli.common import Context, fail, pass_ctx
-from attunio.cli.init import INIT_HOOKS
-from attunio.cli.serve import SERVE_HOOKS
 from attunio.clock import SystemClock
 from attunio.config import Settings
 from attunio.tls.certs import ensure_self_signed
@@ -42,7 +40,7 @@ def show(ctx: Context) -> None:
 
 
 def init_certificate(settings: Settings, store: Any) -> None:
-    """INIT_HOOKS entry: a self-signed certificate and a CSR, unless one is configured or exists."""
+    """An init step: a self-signed certificate and a CSR, unless one is configured or exists."""
     del store  # certificates live in files, not in the store
     if not settings.tls.enabled:
         return
@@ -61,7 +59,7 @@ def init_certificate(settings: Settings, store: Any) -> None:
 
 
 def serve_tls(settings: Settings, kwargs: dict[str, Any]) -> None:
-    """SERVE_HOOKS entry: check the TLS material now, then let each worker build its context."""
+    """A serve step: check the TLS material now, then let each worker build its context."""
     if not settings.tls.enabled:
         return
     try:
@@ -73,6 +71,3 @@ def serve_tls(settings: Settings, kwargs: dict[str, Any]) -> None:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     kwargs["ssl_context_factory"] = ServerContextFactory.from_settings(settings)
 
-
-INIT_HOOKS.append(init_certificate)
-SERVE_HOOKS.append(serve_tls)

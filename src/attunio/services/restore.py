@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from attunio.clock import Clock
 from attunio.config import Settings
@@ -38,8 +38,8 @@ def _try_lock(path: Path) -> IO[str] | None:
     return handle
 
 
-def hold_serve_lock(settings: Settings, _uvicorn_kwargs: dict[str, Any]) -> None:
-    """A serve hook: refuse a second server on the same data directory, and fence off restore."""
+def hold_serve_lock(settings: Settings) -> None:
+    """Refuse a second server on the same data directory, and fence off restore."""
     handle = _try_lock(_lock_path(settings))
     if handle is None:
         raise StoreError(f"another `attunio serve` (or a restore) is using {settings.data_dir}")
