@@ -75,8 +75,9 @@ def run(args: tuple[Path, str, int, Any]) -> list[float]:
         allowed_origins=(),
     )
     async def one() -> None:
-        await billing.admit(who)
-        counted = billing.record(who, "dmse_signals")
+        now = billing.clock.now()
+        await billing.admit(who, now)
+        counted = billing.record(who, "dmse_signals", now)
         if counted is not None:
             await counted
 

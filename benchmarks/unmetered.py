@@ -13,7 +13,7 @@ from attunio.cli.main import cli
 from attunio.services import billing
 
 
-def _no_record(self: Any, principal: Any, endpoint: str) -> None:
+def _no_record(self: Any, principal: Any, endpoint: str, now: Any) -> None:
     return None  # nothing to await: the call is answered without a count
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Protocol
 
+from attunio.utc import iso_ms as iso_ms  # noqa: PLC0414  # the one timestamp form, re-exported
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
@@ -15,6 +17,3 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-def iso_ms(moment: datetime) -> str:
-    """UTC, milliseconds, `Z`: the one timestamp form the API and the store use."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

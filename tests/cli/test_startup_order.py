@@ -39,15 +39,17 @@ def test_a_second_serve_stops_at_the_lock_before_any_other_step(tmp_path: Path,
     """The lock is first for a reason: a second server must not check or announce anything."""
     settings = make_settings(tmp_path)
     init_store(settings).close()
-    from attunio.services.restore import hold_serve_lock
+    from attunio.services import restore
 
-    hold_serve_lock(settings)  # as a running server holds it
+    restore.hold_serve_lock(settings)  # as a running server holds it
+    monkeypatch.setattr(restore, "_held", restore._held[-1:])  # released below, not left to the process
     later: list[str] = []
     steps = (serve_module.SERVE_STEPS[0], *(step._replace(run=lambda _s, _k, n=step.name: later.append(n))
                                            for step in serve_module.SERVE_STEPS[1:]))
     monkeypatch.setattr(serve_module, "SERVE_STEPS", steps)
     monkeypatch.setattr(serve_module.uvicorn, "run", lambda *_a, **_k: later.append("bind"))
     result = CliRunner().invoke(cli, ["serve"], env=settings_env(tmp_path))
+    restore._held[0].close()
     assert result.exit_code != 0 and "another `attunio serve`" in result.output
     assert later == []
 

@@ -71,12 +71,12 @@ def billing(billing_store: Store, billing_settings: Settings, clock: FakeClock) 
 
 def admit(billing: Billing, who: Principal) -> Verdict:
     """One call's admission, committed before it returns (its own event-loop turn)."""
-    return asyncio.run(billing.admit(who))
+    return asyncio.run(billing.admit(who, billing.clock.now()))
 
 
 def record(billing: Billing, who: Principal, endpoint: str) -> None:
     async def counted() -> None:
-        future = billing.record(who, endpoint)
+        future = billing.record(who, endpoint, billing.clock.now())
         if future is not None:
             await future
     asyncio.run(counted())
@@ -296,7 +296,7 @@ def test_a_worker_started_on_a_wound_back_clock_uses_the_persisted_mark_for_sand
 
 def _admit_all(billing: Billing, calls: int, app: str = "app_1") -> list[Verdict]:
     async def main() -> list[Verdict]:
-        return await asyncio.gather(*(billing.admit(principal(app=app)) for _ in range(calls)))
+        return await asyncio.gather(*(billing.admit(principal(app=app), billing.clock.now()) for _ in range(calls)))
     return asyncio.run(main())
 
 
@@ -359,7 +359,7 @@ def test_one_turn_of_live_calls_is_metered_per_key_endpoint_and_day(billing: Bil
         + [(principal("live"), "relapse_risk")] * 2
 
     async def main() -> None:
-        await asyncio.gather(*(billing.record(who, endpoint) for who, endpoint in calls))
+        await asyncio.gather(*(billing.record(who, endpoint, billing.clock.now()) for who, endpoint in calls))
 
     asyncio.run(main())
     usage = month_usage(billing_store, "2026-03")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from attunio.api.context import RequestContext
 from attunio.api.services import Services
 from attunio.api.wire import RequestHeaders
@@ -43,7 +45,7 @@ def bearer_token(headers: RequestHeaders) -> str:
     return token
 
 
-def authorize(context: RequestContext, headers: RequestHeaders, services: Services, *,
+def authorize(context: RequestContext, headers: RequestHeaders, services: Services, now: datetime, *,
               browser_ok: bool) -> Principal:
     """The caller's principal, recorded in `context` as soon as it is known (the access log names
     the key of a refused call too), or the refusal as an `ApiError`."""
@@ -52,7 +54,7 @@ def authorize(context: RequestContext, headers: RequestHeaders, services: Servic
         raise ApiError("invalid_token", "API key is invalid or has been revoked.",
                        headers={"WWW-Authenticate": INVALID_TOKEN_CHALLENGE})
     context.principal = principal
-    services.mark_used(principal.key_id)
+    services.mark_used(principal.key_id, now)
     if principal.key_type == "publishable":
         if not browser_ok:
             raise ApiError(

@@ -70,9 +70,11 @@ class Edge:
         # (a patient name, a key) and is logged as its first known segment and a marker.
         self.first_segments = {p.split("/")[1] for p in methods}
         self.logged_as = {p: KEY_IN_PATH.sub(r"\1[redacted]", p) for p in self.methods}
-        self.common = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+        common = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
         if hsts_max_age:
-            self.common.append((b"strict-transport-security", f"max-age={hsts_max_age}".encode()))
+            common.append((b"strict-transport-security", f"max-age={hsts_max_age}".encode()))
+        self.common = common
+        self.api_common = [*common, (b"cache-control", b"no-store")]  # API answers are never cached
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -82,16 +84,15 @@ class Edge:
         scope[SCOPE_KEY] = context
         started = time.perf_counter()
         status = 0
-        extra = [(b"request-id", context.request_id.encode()), *self.common]
-        if scope["path"].startswith("/v1/"):
-            extra.append((b"cache-control", b"no-store"))
+        extra = [(b"request-id", context.request_id.encode()),
+                 *(self.api_common if scope["path"].startswith("/v1/") else self.common)]
 
         async def send_with_headers(message: dict[str, Any]) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [h for h in message.get("headers", []) if h[0].lower() != b"server"]
-                message["headers"] = headers + extra
+                # No route sends a Server header, and uvicorn's own is off (`cli/serve.py`).
+                message["headers"] = [*message.get("headers", ()), *extra]
             await send(message)
 
         try:

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from litestar import asgi
 from litestar.exceptions import MethodNotAllowedException
 from litestar.handlers import ASGIRouteHandler
+from litestar.types import ExceptionHandlersMap
 
 from attunio.api import envelope
 from attunio.api.auth import BROWSER_PATH, authorize
-from attunio.api.context import context_of
+from attunio.api.context import SCOPE_KEY, RequestContext
 from attunio.api.routes import answer, require_json
 from attunio.api.services import Services
 from attunio.api.wire import ClientDisconnected, read_body, read_headers
@@ -31,6 +31,20 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 METHODS = ("POST",)
 
 
+class EngineRouteHandler(ASGIRouteHandler):
+    """Litestar's ASGI route handler, its exception handlers resolved once: they are fixed when
+    the app is built, and Litestar 2 walks the handler's layers for them on every request."""
+
+    __slots__ = ("_exception_handlers",)
+
+    def resolve_exception_handlers(self) -> ExceptionHandlersMap:
+        try:
+            return self._exception_handlers
+        except AttributeError:
+            self._exception_handlers: ExceptionHandlersMap = super().resolve_exception_handlers()
+            return self._exception_handlers
+
+
 def engine_route(spec: EngineSpec, services: Services) -> ASGIRouteHandler:
     browser_ok = spec.path == BROWSER_PATH
     limit = services.settings.server.max_body_bytes
@@ -39,13 +53,14 @@ def engine_route(spec: EngineSpec, services: Services) -> ASGIRouteHandler:
         if scope["method"] != "POST":
             # An ASGI route takes every method; the refusal is Litestar's own 405, rendered as any other.
             raise MethodNotAllowedException(headers={"Allow": ", ".join(METHODS)})
-        context = context_of(scope)
+        context: RequestContext = scope[SCOPE_KEY]
         headers = read_headers(scope["headers"])
+        now = services.clock.now()  # one instant for the whole call: key use, admission, engine, meter
         try:
-            principal = authorize(context, headers, services, browser_ok=browser_ok)
+            principal = authorize(context, headers, services, now, browser_ok=browser_ok)
             require_json(headers.get("content-type"))
             body = await read_body(headers, receive, limit)
-            data, extra = await answer(services, spec, principal, body, context)
+            data, extra = await answer(services, spec, principal, body, context, now)
             status = 200
         except ApiError as exc:
             status = exc.status
@@ -58,7 +73,7 @@ def engine_route(spec: EngineSpec, services: Services) -> ASGIRouteHandler:
     handle.__name__ = f"analyze_{spec.key}"
     # `methods` tells the edge what to answer OPTIONS and HEAD with; copy_scope=False: the handler
     # reads the scope and never changes it, so Litestar need not copy or compare it per request.
-    return asgi(spec.path, name=spec.key, copy_scope=False, opt={"methods": METHODS})(handle)
+    return EngineRouteHandler(spec.path, name=spec.key, copy_scope=False, opt={"methods": METHODS})(handle)
 
 
 def engine_routes(services: Services) -> list[ASGIRouteHandler]:

@@ -5,6 +5,7 @@ Each handler maps: authorize, decode, admit, run the engine, record, encode.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -45,7 +46,7 @@ def require_json(content_type: str | None) -> None:
 
 
 async def answer(services: Services, spec: EngineSpec, principal: Principal, body: bytes,
-                 context: RequestContext) -> tuple[bytes, dict[str, str] | None]:
+                 context: RequestContext, now: datetime) -> tuple[bytes, dict[str, str] | None]:
     """Everything after the body is read: decode, admit, engine, record. Returns the `200` body and
     its extra headers; the call is committed before the answer exists outside this function. The
     quota and meter writes are shared with the other requests of the same event-loop turn (see
@@ -55,10 +56,10 @@ async def answer(services: Services, spec: EngineSpec, principal: Principal, bod
     except RequestInvalid as exc:
         issues = [{"path": i.path, "message": i.message} for i in exc.issues]
         raise ApiError("invalid_request", exc.message, issues=issues) from None
-    headers = admission_headers(await services.billing.admit(principal))
+    headers = admission_headers(await services.billing.admit(principal, now))
     model, params = services.models.active(spec.key)
-    data = _encode({"ok": True, "data": spec.analyze(request, params, services.clock.now(), model)})
-    counted = services.billing.record(principal, spec.key)
+    data = _encode({"ok": True, "data": spec.analyze(request, params, now, model)})
+    counted = services.billing.record(principal, spec.key, now)
     if counted is not None:
         await counted
     if context.cors_origin is not None:
@@ -71,14 +72,15 @@ def ping(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The key's mode and type; for a live key also the license verdict its calls would meet, so an
     integrator can tell "key fine, license not" apart before sending a patient's numbers."""
     services = services_of(request)
-    principal = authorize(context_of(request.scope), read_headers(request.scope["headers"]), services,
+    now = services.clock.now()
+    principal = authorize(context_of(request.scope), read_headers(request.scope["headers"]), services, now,
                           browser_ok=False)
     data: dict[str, Any] = {
         "object": "ping",
         "mode": principal.mode,
         "keyType": principal.key_type,
         "app": principal.app_id,
-        "time": iso_ms(services.clock.now()),
+        "time": iso_ms(now),
     }
     if principal.mode == "live":
         data["license"], _ = license_report(services.billing.license_state())

@@ -44,10 +44,10 @@ class Services:
             models=ModelRegistry(store),
         )
 
-    def mark_used(self, key_id: str) -> None:
+    def mark_used(self, key_id: str, now: datetime) -> None:
         """Keep last-used times in memory and write them at most once a minute per worker, so the
         hot path does not pay a write for a display-only field."""
-        self.last_used[key_id] = self.clock.now()  # formatted when flushed, not per request
+        self.last_used[key_id] = now  # formatted when flushed, not per request
         if time.monotonic() - self.last_flush >= LAST_USED_FLUSH_SECONDS:
             self.flush_last_used()
 

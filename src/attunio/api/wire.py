@@ -26,10 +26,12 @@ class RequestHeaders(dict[str, str]):
 
 
 def read_headers(raw: Iterable[tuple[bytes, bytes]]) -> RequestHeaders:
+    """The first value of each name, as other readers of headers keep. ASGI servers give names in
+    lower case already (the specification asks it of them)."""
     headers = RequestHeaders()
     repeated: set[str] | None = None
     for name, value in raw:
-        key = name.decode("latin-1").lower()
+        key = name.decode("latin-1")
         if key in headers:
             repeated = repeated or set()
             repeated.add(key)

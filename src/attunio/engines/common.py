@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 import msgspec
+
+# The appliance's one rule for instants (naive is UTC), re-exported for the engines' modules.
+from attunio.utc import as_utc as as_utc  # noqa: PLC0414  # an explicit re-export
+from attunio.utc import iso_ms as iso_ms  # noqa: PLC0414
 
 ModelSource = Literal["default", "calibrated"]
 Confidence = Literal["low", "moderate", "high"]
@@ -57,22 +60,6 @@ def lower_confidence(conf: Confidence, steps: int = 1) -> Confidence:
     return CONFIDENCE_ORDER[max(0, CONFIDENCE_ORDER.index(conf) - steps)]
 
 
-def as_utc(moment: datetime) -> datetime:
-    """Naive timestamps are read as UTC; the contract speaks only UTC."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def iso_ms(moment: datetime) -> str:
-    """UTC, millisecond precision, `Z` suffix: `2026-05-15T00:00:00.000Z`."""
-    utc = as_utc(moment)
-    if type(utc) is datetime and utc.year >= 1000:
-        # `isoformat` truncates to milliseconds as `microsecond // 1000` does, and `as_utc` leaves
-        # the offset written as `+00:00`; strftime is several times slower and, for years before
-        # 1000, pads `%Y` differently from platform to platform, so those keep the strftime text.
-        return utc.isoformat(timespec="milliseconds")[:-6] + "Z"
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
 
 
 # Powers of ten by `digits` for which `round_half_up` takes its fast path. Up to 12 digits the

@@ -72,11 +72,10 @@ class Billing:
     def license_state(self, now: datetime | None = None) -> LicenseState:
         return self.gate.state(now)
 
-    async def admit(self, principal: Principal) -> Verdict:
+    async def admit(self, principal: Principal, now: datetime) -> Verdict:
         """The sandbox quota (one write, awaited until committed) or the license (reads only)."""
-        now = self.clock.now()
         if principal.mode == "live":
-            state = self.gate.state(now)
+            state = self.gate.verdict(now)
             if state.status == "refused":
                 return LiveRefused(state)
             return _LIVE_ADMITTED if state.status != "grace" else LiveAdmitted(grace=state)
@@ -94,12 +93,11 @@ class Billing:
             return QuotaUsedUp(limit=quota, reset_seconds=reset)
         return SandboxAdmitted(limit=quota, remaining=quota - served, reset_seconds=reset)
 
-    def record(self, principal: Principal, endpoint: str) -> asyncio.Future[None] | None:
+    def record(self, principal: Principal, endpoint: str, now: datetime) -> asyncio.Future[None] | None:
         """The live call's count, to await before answering; None for a sandbox call (counted at
         admission). A future rather than a coroutine: one object less per call on the hot path."""
         if principal.mode != "live":
             return None
-        now = self.clock.now()
         app_id, key_id, day = principal.app_id, principal.key_id, self._days.day(self.mark.effective(now))
 
         def count(_conn: Any, n: int) -> list[None]:

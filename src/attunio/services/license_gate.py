@@ -78,7 +78,15 @@ class LicenseGate:
         self._behind_reported = False
 
     def state(self, now: datetime | None = None) -> LicenseState:
+        """The state at `now` (the clock's if not given), `effective_now` exact."""
         now = self.clock.now() if now is None else now
+        state = self.verdict(now)
+        at = self.mark.effective(now)
+        return state if state.effective_now == at else structs.replace(state, effective_now=at)
+
+    def verdict(self, now: datetime) -> LicenseState:
+        """The state at `now` for admitting a call: its `effective_now` may be the start of the span
+        the verdict holds over, which saves copying the state on every live call."""
         if not self._watch.unchanged():
             generation, mark = self.licenses.generation_and_mark()
             if generation != self._generation:
@@ -91,7 +99,7 @@ class LicenseGate:
         behind = high_water is not None and high_water - now > CLOCK_SKEW_TOLERANCE
         cached, (start, end) = self._state, self._state_span
         if cached is not None and start <= at < end and cached.clock_behind == behind:
-            state = structs.replace(cached, effective_now=at)
+            state = cached
         else:
             state = evaluate_installed(self._claims, now, high_water, self.licenses.instance_id)
             until = next_change(self._claims, at)
