@@ -148,3 +148,18 @@ def test_a_client_leaving_mid_body_is_logged_as_a_client_error_not_answered(
     access = [r for r in caplog.records if r.name == "attunio.access"]
     assert [r.status for r in access] == [CLIENT_CLOSED]  # type: ignore[attr-defined]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_server_access_log_false_writes_no_access_lines(tmp_path: Any, caplog: pytest.LogCaptureFixture) -> None:
+    from tests.conftest import init_store, make_settings
+
+    from attunio.api.app import create_app
+
+    settings = make_settings(tmp_path, ATTUNIO_SERVER_ACCESS_LOG="false")
+    store = init_store(settings)
+    try:
+        with caplog.at_level(logging.INFO), TestClient(create_app(settings, store)) as quiet:
+            assert quiet.get("/healthz").status_code == 200
+        assert not [r for r in caplog.records if r.name == "attunio.access"]
+    finally:
+        store.close()

@@ -67,7 +67,7 @@ def create_app(settings: Settings, store: Store, clock: Clock | None = None) -> 
     )
     app.state.services = services
     hsts = settings.tls.hsts_max_age if settings.tls.enabled else None
-    return Edge(app, access=services.access, hsts_max_age=hsts)
+    return Edge(app, access=services.access, hsts_max_age=hsts, log_requests=settings.server.access_log)
 
 
 def app_from_environment() -> Any:

@@ -58,9 +58,11 @@ def route_methods(app: Litestar) -> dict[str, tuple[str, ...]]:
 
 
 class Edge:
-    def __init__(self, app: Litestar, *, access: AccessService, hsts_max_age: int | None) -> None:
+    def __init__(self, app: Litestar, *, access: AccessService, hsts_max_age: int | None,
+                 log_requests: bool = True) -> None:
         self.app = app
         self.access = access
+        self.log_requests = log_requests  # `server.access_log`
         self.request_ids = RequestIds()
         methods = route_methods(app)
         # Paths with one parameter (`/sdk/{name}`) are matched by their fixed prefix.
@@ -105,15 +107,16 @@ class Edge:
             if status == 0:
                 status = CLIENT_CLOSED if context.disconnected else 500
             principal = context.principal
-            access_log.write({
-                "request_id": context.request_id,
-                "method": scope["method"],
-                "path": self.loggable_path(scope["path"]),  # never the query string
-                "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "app": None if principal is None else principal.app_id,
-                "key_prefix": None if principal is None else principal.prefix,
-            })
+            if self.log_requests:
+                access_log.write({
+                    "request_id": context.request_id,
+                    "method": scope["method"],
+                    "path": self.loggable_path(scope["path"]),  # never the query string
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "app": None if principal is None else principal.app_id,
+                    "key_prefix": None if principal is None else principal.prefix,
+                })
 
     def methods_for(self, path: str) -> tuple[str, ...] | None:
         """The methods a path answers, trailing slash or not; None where no route is."""

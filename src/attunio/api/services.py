@@ -9,7 +9,6 @@ from datetime import datetime
 from attunio.clock import Clock, iso_ms
 from attunio.config import Settings
 from attunio.services.access import AccessService
-from attunio.services.admins import AdminService
 from attunio.services.billing import Billing
 from attunio.services.models import ModelRegistry
 from attunio.store import GroupCommit, Store
@@ -23,7 +22,6 @@ class Services:
     store: Store
     clock: Clock
     access: AccessService
-    admins: AdminService
     billing: Billing
     models: ModelRegistry
     commits: GroupCommit
@@ -38,7 +36,6 @@ class Services:
             store=store,
             clock=clock,
             access=AccessService(store, clock),
-            admins=AdminService(store, clock),
             billing=Billing(store, settings, clock, commits),
             commits=commits,
             models=ModelRegistry(store),
