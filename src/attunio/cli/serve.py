@@ -8,11 +8,12 @@ from typing import Any
 import click
 import uvicorn
 
-from attunio.api.transport import CoalescingHttpToolsProtocol
+from attunio.api.connection_limits import ConnectionLimits, ensure_file_limit
 from attunio.cli.common import Context, fail, pass_ctx
 from attunio.config import CONFIG_ENV
 from attunio.logs import log_config
 from attunio.store import Store, StoreError
+from attunio.tls.handshake import HandshakeTimeoutLoop
 
 SERVE_HOOKS: list = []  # type: ignore[type-arg]  # (settings, uvicorn kwargs) -> None: TLS registers here
 
@@ -31,15 +32,22 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
         fail(str(exc))
     if ctx.config is not None:
         os.environ[CONFIG_ENV] = str(ctx.config.resolve())  # workers load the same file
+    limit_warning = ensure_file_limit(settings.server.max_connections)  # workers inherit the raised limit
+    if limit_warning is not None:
+        click.secho(f"warning: {limit_warning}", fg="yellow", err=True)
     kwargs: dict[str, Any] = {
         "host": host or settings.server.host,
         "port": port or settings.server.port,
         "workers": workers or settings.server.workers,
         "factory": True,
-        # uvicorn's httptools protocol, head and body of each answer in one write (api/transport.py);
+        # uvicorn's httptools protocol, head and body of each answer in one write (api/transport.py),
+        # with limits on head size, head time and open connections (api/connection_limits.py);
         # no WebSocket support: the API has no such endpoint, so an upgrade request is just refused.
-        "http": CoalescingHttpToolsProtocol,
+        "http": ConnectionLimits.from_settings(settings.server),
         "ws": "none",
+        "timeout_keep_alive": settings.server.keep_alive_timeout,
+        # uvloop, as uvicorn would pick, with the TLS handshake limited to tls.handshake_timeout.
+        "loop": HandshakeTimeoutLoop(settings.tls.handshake_timeout),
         "log_config": log_config(settings.server.log_level),
         "server_header": False,
         "proxy_headers": bool(settings.server.trusted_proxies),
