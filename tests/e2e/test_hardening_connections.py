@@ -101,15 +101,18 @@ def test_endless_headers_are_refused_431_and_ping_keeps_answering(serve_applianc
     def endless_header(stop: threading.Event) -> None:
         while not stop.is_set():
             with connect(served) as sock:
-                answer = b""
+                answer, sent = b"", 0
                 try:
                     sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: attunio\r\nX-Pad: ")
                     for _ in range(ENDLESS_MIB * 16):  # "endless", within a bound a test can afford
                         if stop.is_set():
                             break
                         sock.sendall(b"a" * 65536)
+                        sent += 1
                 except OSError:
                     pass
+                if sent == 0:  # stopped before its head passed the limit: nothing to judge
+                    continue
                 with suppress(AssertionError, OSError):
                     answer = read_until_closed(sock, within=5)
                 refusals.append(answer)
