@@ -27,7 +27,11 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     """Serve the API. Checks the store opens before binding the port."""
     settings = ctx.settings
     try:
-        Store.open(settings).close()  # a wrong key or missing store stops here, with its reason
+        store = Store.open(settings)  # a wrong key, missing, empty or foreign store stops here, with its reason
+        try:
+            store.check_pages()  # so does a damaged page, before any worker starts
+        finally:
+            store.close()
     except StoreError as exc:
         fail(str(exc))
     if ctx.config is not None:
