@@ -35,6 +35,16 @@ class ServerSettings(Struct, kw_only=True, forbid_unknown_fields=True):
     port: Port = 8443
     workers: Annotated[int, Meta(ge=1, le=64)] = 1
     max_body_bytes: Annotated[int, Meta(ge=1024, le=64 * 1024 * 1024)] = 2 * 1024 * 1024
+    max_header_bytes: Annotated[int, Meta(ge=1024, le=1024 * 1024)] = 32 * 1024
+    """Request line and headers together; a longer head gets 431 and the connection is closed."""
+    max_headers: Annotated[int, Meta(ge=8, le=10_000)] = 100
+    """Header fields in one request; more get 431."""
+    header_timeout: Annotated[float, Meta(ge=0.5, le=300)] = 10.0
+    """Seconds for a request head to arrive (from connect, or from its first byte on a kept-alive connection)."""
+    keep_alive_timeout: Annotated[int, Meta(ge=1, le=300)] = 5
+    """Seconds an idle kept-alive connection stays open between requests (uvicorn's timeout_keep_alive)."""
+    max_connections: Annotated[int, Meta(ge=1, le=1_000_000)] = 512
+    """Open connections per worker; past it a new connection gets 503 and a warning is logged."""
     trusted_proxies: list[str] = msgspec.field(default_factory=list)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     access_log: bool = True
@@ -50,7 +60,9 @@ class TlsSettings(Struct, kw_only=True, forbid_unknown_fields=True):
     client_ca_file: str = ""
     """PEM CA bundle. When set, clients must present a certificate signed by it (mTLS)."""
     client_crl_file: str = ""
-    """PEM CRLs of the client CAs. When set, revoked client certificates are refused; read at start-up."""
+    """PEM CRLs of the client CAs. When set, revoked client certificates are refused; re-read when it changes."""
+    handshake_timeout: Annotated[float, Meta(ge=0.5, le=120)] = 10.0
+    """Seconds a client has to complete the TLS handshake after connecting."""
     hostnames: list[str] = msgspec.field(default_factory=lambda: ["localhost"])
     ip_addresses: list[str] = msgspec.field(default_factory=lambda: ["127.0.0.1", "::1"])
     hsts_max_age: Annotated[int, Meta(ge=0, le=63072000)] = 31536000

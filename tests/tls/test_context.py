@@ -97,7 +97,7 @@ def test_crl_needs_client_ca_and_must_be_a_crl(tls_pki: Pki) -> None:
     with pytest.raises(TlsError, match=r"client_crl_file is set but tls\.client_ca_file is not"):
         build_server_context(TlsSettings(client_crl_file=str(tls_pki.hospital_crl)), data)
     not_a_crl = TlsSettings(client_ca_file=str(tls_pki.hospital_ca), client_crl_file=str(tls_pki.hospital_ca))
-    with pytest.raises(TlsError, match="holds no PEM CRL"):
+    with pytest.raises(TlsError, match="holds a CERTIFICATE block; only CRLs"):
         build_server_context(not_a_crl, data)
     ctx = build_server_context(
         TlsSettings(client_ca_file=str(tls_pki.hospital_ca), client_crl_file=str(tls_pki.hospital_crl)), data

@@ -49,6 +49,13 @@ class CoalescingTransport:
         self._held = None
         self._transport.abort()
 
+    def can_write_eof(self) -> bool:
+        return self._transport.can_write_eof()
+
+    def write_eof(self) -> None:  # a refused request's answer goes out before the half-close
+        self._release()
+        self._transport.write_eof()
+
     def is_closing(self) -> bool:
         return self._transport.is_closing()
 

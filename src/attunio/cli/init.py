@@ -57,6 +57,11 @@ def init(ctx: Context, existing_key: bool) -> None:
     except StoreError as exc:
         fail(str(exc))
     try:
+        store.check_pages()
+    except StoreError as exc:
+        store.close()
+        fail(str(exc))
+    try:
         created = ensure_instance(store)
         click.echo(f"store       {store_path} ({'created' if created else 'exists, opened'})")
         click.echo(f"instance    {instance_id(store)}")

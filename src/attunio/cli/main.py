@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import sqlcipher3
 
 from attunio import __version__
 from attunio.cli.admins import admins
 from attunio.cli.apps import apps
 from attunio.cli.audit import audit
 from attunio.cli.backup import backup, restore
-from attunio.cli.common import Context, config_option
+from attunio.cli.common import Context, config_option, fail
 from attunio.cli.init import init
 from attunio.cli.instance import instance
 from attunio.cli.keys import keys
@@ -20,6 +21,8 @@ from attunio.cli.models import models
 from attunio.cli.serve import serve
 from attunio.cli.tls import tls
 from attunio.cli.usage import usage
+from attunio.config import ConfigError, load_settings
+from attunio.store.db import damaged
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -41,4 +44,15 @@ for command in (init, serve, apps, keys, admins, audit, tls, license_group, usag
 
 
 def main() -> None:
-    cli()
+    try:
+        cli()
+    except sqlcipher3.DatabaseError as exc:
+        # A page found damaged in the middle of a command: its reason, not a traceback.
+        fail(damaged(_store_path(), exc))
+
+
+def _store_path() -> Path | str:
+    try:
+        return load_settings().store_path
+    except ConfigError:
+        return "the store"

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 import click
 import uvicorn
 
-from attunio.api.transport import CoalescingHttpToolsProtocol
+from attunio.api.connection_limits import ConnectionLimits, ensure_file_limit
 from attunio.cli.backup import serve_lock
 from attunio.cli.billing_common import check_vendor_trust
 from attunio.cli.common import Context, fail, pass_ctx
@@ -17,6 +17,7 @@ from attunio.cli.tls import serve_tls
 from attunio.config import CONFIG_ENV, Settings
 from attunio.logs import log_config
 from attunio.store import Store, StoreError
+from attunio.tls.handshake import HandshakeTimeoutLoop
 
 
 class ServeStep(NamedTuple):
@@ -45,20 +46,31 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     """Serve the API. Checks the store opens before binding the port."""
     settings = ctx.settings
     try:
-        Store.open(settings).close()  # a wrong key or missing store stops here, with its reason
+        store = Store.open(settings)  # a wrong key, missing, empty or foreign store stops here, with its reason
+        try:
+            store.check_pages()  # so does a damaged page, before any worker starts
+        finally:
+            store.close()
     except StoreError as exc:
         fail(str(exc))
     if ctx.config is not None:
         os.environ[CONFIG_ENV] = str(ctx.config.resolve())  # workers load the same file
+    limit_warning = ensure_file_limit(settings.server.max_connections)  # workers inherit the raised limit
+    if limit_warning is not None:
+        click.secho(f"warning: {limit_warning}", fg="yellow", err=True)
     kwargs: dict[str, Any] = {
         "host": host or settings.server.host,
         "port": port or settings.server.port,
         "workers": workers or settings.server.workers,
         "factory": True,
-        # uvicorn's httptools protocol, head and body of each answer in one write (api/transport.py);
+        # uvicorn's httptools protocol, head and body of each answer in one write (api/transport.py),
+        # with limits on head size, head time and open connections (api/connection_limits.py);
         # no WebSocket support: the API has no such endpoint, so an upgrade request is just refused.
-        "http": CoalescingHttpToolsProtocol,
+        "http": ConnectionLimits.from_settings(settings.server),
         "ws": "none",
+        "timeout_keep_alive": settings.server.keep_alive_timeout,
+        # uvloop, as uvicorn would pick, with the TLS handshake limited to tls.handshake_timeout.
+        "loop": HandshakeTimeoutLoop(settings.tls.handshake_timeout),
         "log_config": log_config(settings.server.log_level),
         "server_header": False,
         "proxy_headers": bool(settings.server.trusted_proxies),

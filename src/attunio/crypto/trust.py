@@ -16,9 +16,11 @@ from msgspec import Struct
 from attunio.crypto.ed25519 import Ed25519PublicKey, KeyFormatError, key_id, load_public_key, public_from_raw
 
 # key id -> raw Ed25519 public key (base64). Rotation adds a key here before licenses use it and
-# removes the old one only after every license it signed has expired.
+# removes the old one only after every license it signed has expired (docs/licensing.md, "Rotating
+# the vendor key"). 0d9b3b7d50bff613 was removed in 2026-12: its private half was lost and no
+# license or bundle it signed is in the field.
 PINNED_VENDOR_KEYS: Mapping[str, str] = {
-    "0d9b3b7d50bff613": "NhcKPegKfL7B2KKb9zgmh2Y77w6cebicZGksCpsa6sc=",
+    "bbf5799ffc036af1": "D+N7g37ZC5+dZuEk1Zuzc1fhAxW57t7ZtmTvdS9/WF0=",
 }
 
 

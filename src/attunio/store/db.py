@@ -47,18 +47,26 @@ def create_key_file(key_file: Path) -> None:
         fh.write(secrets.token_hex(32) + "\n")
 
 
-def _connect(path: Path, key_hex: str, busy_timeout_ms: int) -> Any:
+def _connect(path: Path, key_hex: str, key_file: Path, busy_timeout_ms: int, *, create: bool) -> Any:
     conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    # SQLCipher prints its own "ERROR CORE … hmac check failed" lines on stderr for a wrong key;
+    # the StoreError below says it once, in words, naming both files.
+    conn.execute("PRAGMA cipher_log_level = NONE")
     conn.execute(f"PRAGMA key = \"x'{key_hex}'\"")
     try:
         # The first read is where SQLCipher discovers a wrong key; nothing is written before it.
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'migrations'").fetchone()[0]
     except sqlcipher3.DatabaseError:
         conn.close()
         raise StoreError(
-            f"store {path} cannot be decrypted with key file: wrong key, or not an Attunio store. "
-            "The file was left untouched."
+            f"store {path} cannot be decrypted with the key in {key_file}: wrong key, or not an Attunio "
+            "store. The file was left untouched."
         ) from None
+    if not tables and not create:
+        # Opens with the key but holds none of our schema: an empty SQLCipher file, never ours.
+        conn.close()
+        raise StoreError(f"store {path} holds no Attunio data (no schema): not an Attunio store. "
+                         "The file was left untouched.")
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     conn.execute("PRAGMA journal_mode = WAL")
     # NORMAL in WAL mode survives a killed process (the WAL is in the OS page cache once committed);
@@ -66,6 +74,11 @@ def _connect(path: Path, key_hex: str, busy_timeout_ms: int) -> Any:
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+def damaged(path: Path | str, cause: object) -> str:
+    return (f"store {path} is damaged ({cause}); nothing was changed. Restore the last backup with "
+            "`attunio restore` (docs/operations.md)")
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -90,10 +103,17 @@ class Store:
         path = settings.store_path
         if not path.exists() and not create:
             raise StoreError(f"no store at {path}; run `attunio init` first (it never overwrites one)")
+        if path.exists() and path.stat().st_size == 0:
+            # SQLite treats an empty file as a new database: opening it would write a fresh schema
+            # (and `init` a new instance id) over whatever was meant to be there.
+            raise StoreError(f"store {path} is an empty file (0 bytes), not an Attunio store. The file was left "
+                             "untouched: restore a backup (`attunio restore`), or move it away to start afresh")
         key_hex = read_key(settings.key_file)
         if create:
+            if path.exists():
+                raise StoreError(f"a file already exists at {path}; `attunio init` never overwrites a store")
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        conn = _connect(path, key_hex, settings.store.busy_timeout_ms)
+        conn = _connect(path, key_hex, settings.key_file, settings.store.busy_timeout_ms, create=create)
         if create:
             os.chmod(path, 0o600)
         store = cls(path, conn)
@@ -148,6 +168,16 @@ class Store:
 
     def one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> Any:
         return self.conn.execute(sql, params).fetchone()
+
+    def check_pages(self) -> None:
+        """Read every page (SQLCipher checks each one's HMAC) and SQLite's structure; StoreError if
+        any is damaged. For start-up checks: it reads the whole file."""
+        try:
+            result = self.one("PRAGMA quick_check")[0]
+        except sqlcipher3.DatabaseError as exc:
+            raise StoreError(damaged(self.path, exc)) from None
+        if result != "ok":
+            raise StoreError(damaged(self.path, result))
 
     def integrity_ok(self) -> bool:
         return bool(self.one("PRAGMA quick_check")[0] == "ok")

@@ -9,13 +9,24 @@ object (not a closure) because uvicorn hands the config to spawned worker proces
 
 from __future__ import annotations
 
+import logging
+import os
+import re
 import ssl
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+
 from attunio.config import Settings, TlsSettings
+from attunio.tls.groups import GroupsError, set_groups
+
+log = logging.getLogger("attunio.tls")
+CRL_CHECK_S = 5.0  # how often, at most, a handshake looks whether the CRL file has changed
+_PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n.*?-----END \1-----\r?\n?", re.S)
 
 # Mozilla "intermediate" TLS 1.2 suites (server-side-tls guidelines v5.7 and later): ECDHE key
 # exchange with AEAD ciphers only. No CBC, no RSA key transport, no SHA-1 MACs. The finite-field
@@ -108,14 +119,21 @@ def apply_profile(ctx: ssl.SSLContext, profile: str) -> None:
         ctx.set_ciphers(INTERMEDIATE_TLS12_CIPHERS)
     else:
         raise TlsError(f"tls.profile: unknown profile {profile!r} (modern or intermediate)")
+    try:
+        set_groups(ctx)  # both profiles: X25519, P-256, P-384, as Mozilla lists (no X448, no P-521)
+    except GroupsError as exc:
+        raise TlsError(f"tls.profile: {exc}") from None
 
 
-def build_server_context(tls: TlsSettings, data_dir: Path) -> ssl.SSLContext:
+def build_server_context(tls: TlsSettings, data_dir: Path, *, watch_crl: bool = True) -> ssl.SSLContext:
+    """The server's context. With a CRL file, `watch_crl` makes handshakes pick up a changed file."""
     files = resolve_files(tls, data_dir)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     apply_profile(ctx, tls.profile)
     # Renegotiation is a TLS 1.2 attack surface nothing here needs; compression enables CRIME.
-    ctx.options |= ssl.OP_NO_RENEGOTIATION | ssl.OP_NO_COMPRESSION
+    # No TLS 1.2 session tickets (Mozilla's intermediate): a ticket key that never rotates across a
+    # worker's life would undo forward secrecy; TLS 1.3 resumption uses OpenSSL's stateful tickets.
+    ctx.options |= ssl.OP_NO_RENEGOTIATION | ssl.OP_NO_COMPRESSION | ssl.OP_NO_TICKET
     ctx.set_alpn_protocols(["http/1.1"])
 
     _require_file("tls.cert_file", files.cert_file)
@@ -140,7 +158,9 @@ def build_server_context(tls: TlsSettings, data_dir: Path) -> ssl.SSLContext:
             raise TlsError(f"tls.client_ca_file: {files.client_ca_file} holds no usable CA: {exc}") from None
         ctx.verify_mode = ssl.CERT_REQUIRED
         if files.client_crl_file is not None:
-            _load_crls(ctx, files.client_crl_file)
+            _load_crls(ctx, files.client_crl_file, read_crls(files.client_crl_file))
+            if watch_crl:
+                ctx.sni_callback = CrlWatch(tls, data_dir, files.client_crl_file, ctx).on_client_hello
     else:
         if files.client_crl_file is not None:
             raise TlsError("tls.client_crl_file is set but tls.client_ca_file is not; CRLs need the CAs they belong to")
@@ -148,17 +168,87 @@ def build_server_context(tls: TlsSettings, data_dir: Path) -> ssl.SSLContext:
     return ctx
 
 
-def _load_crls(ctx: ssl.SSLContext, path: Path) -> None:
-    """Check each client certificate against its issuer's CRL. Leaf only: hospital client CAs are
-    rarely more than one level deep, and full-chain checking would need a CRL from the root too."""
+def read_crls(path: Path) -> bytes:
+    """The file's PEM CRLs, each parsed; anything else in it stops start-up. OpenSSL would load a
+    certificate found in a CRL file as one more trusted CA, so a CA certificate bundled with its CRL
+    would let every certificate it signs in."""
     _require_file("tls.client_crl_file", path)
-    if b"-----BEGIN X509 CRL-----" not in path.read_bytes():
-        raise TlsError(f"tls.client_crl_file: {path} holds no PEM CRL (-----BEGIN X509 CRL-----)")
     try:
-        ctx.load_verify_locations(cafile=path)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TlsError(f"tls.client_crl_file: cannot read {path}: {exc.strerror}") from None
+    blocks = list(_PEM_BLOCK.finditer(data))
+    others = sorted({m.group(1).decode("ascii") for m in blocks} - {"X509 CRL"})
+    if others:
+        raise TlsError(f"tls.client_crl_file: {path} holds a {others[0]} block; only CRLs "
+                       "(-----BEGIN X509 CRL-----) are accepted there (a certificate would be trusted as a client CA)")
+    if not blocks:
+        raise TlsError(f"tls.client_crl_file: {path} holds no PEM CRL (-----BEGIN X509 CRL-----)")
+    for number, block in enumerate(blocks, 1):
+        try:
+            x509.load_pem_x509_crl(block.group(0))
+        except ValueError:
+            raise TlsError(f"tls.client_crl_file: CRL number {number} in {path} cannot be parsed") from None
+    return b"".join(m.group(0).rstrip(b"\r\n") + b"\n" for m in blocks)
+
+
+def _load_crls(ctx: ssl.SSLContext, path: Path, crls: bytes) -> None:
+    """Check each client certificate against its issuer's CRL. Leaf only: hospital client CAs are
+    rarely more than one level deep, and full-chain checking would need a CRL from the root too.
+
+    Python's `cadata` reads certificates only, so the checked CRLs are handed to OpenSSL as a file
+    that exists only in memory: exactly the bytes checked, not the file again (which may have
+    changed since), and nothing written to disk."""
+    fd = os.memfd_create("attunio-crl", os.MFD_CLOEXEC)
+    try:
+        os.write(fd, crls)
+        ctx.load_verify_locations(cafile=f"/proc/self/fd/{fd}")
     except ssl.SSLError as exc:
         raise TlsError(f"tls.client_crl_file: {path} cannot be loaded: {exc}") from None
+    finally:
+        os.close(fd)
     ctx.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+class CrlWatch:
+    """Re-reads the CRL file when it changes, without a restart.
+
+    An SSLContext can add CRLs but never drop one, so a changed file means a new context: OpenSSL
+    calls `sni_callback` on every ClientHello (with or without SNI), and there the connection is
+    moved to the newest context, whose store is what verifies the client certificate. The file is
+    looked at at most every CRL_CHECK_S seconds. A changed file that is not valid is logged and the
+    last good CRLs stay in force (still refusing what they refused).
+    """
+
+    def __init__(self, tls: TlsSettings, data_dir: Path, path: Path, first: ssl.SSLContext) -> None:
+        self._tls, self._data_dir, self._path = tls, data_dir, path
+        self._stamp = _stamp(path)
+        self._current = first
+        self._next_check = time.monotonic() + CRL_CHECK_S
+
+    def on_client_hello(self, conn: ssl.SSLObject, server_name: str | None, ctx: ssl.SSLContext) -> None:
+        now = time.monotonic()
+        if now >= self._next_check:
+            self._next_check = now + CRL_CHECK_S
+            stamp = _stamp(self._path)
+            if stamp != self._stamp:
+                self._stamp = stamp
+                try:
+                    self._current = build_server_context(self._tls, self._data_dir, watch_crl=False)
+                    log.info("client CRL file changed; reloaded", extra={"file": str(self._path)})
+                except TlsError as exc:
+                    log.error("client CRL file changed but cannot be used; the previous CRLs stay in force",
+                              extra={"reason": str(exc)})
+        if self._current is not ctx:
+            conn.context = self._current
 
 
 def _is_encrypted(key_path: Path) -> bool:
