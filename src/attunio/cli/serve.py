@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+from types import FrameType
 from typing import Any
 
 import click
@@ -48,4 +50,15 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     }
     for hook in SERVE_HOOKS:
         hook(settings, kwargs)
+    signal.signal(signal.SIGTERM, _stopped)
     uvicorn.run("attunio.api.app:app_from_environment", **kwargs)
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM (every container stop) is how the appliance is meant to stop, so it exits 0.
+
+    uvicorn shuts down gracefully on SIGTERM, then restores the handler it found and raises the
+    signal again: with the default handler the process died by the signal (status 143) before the
+    interpreter's exit could write the last log lines. This handler is the one it finds; raised
+    before uvicorn takes over, it stops start-up the same way."""
+    raise SystemExit(0)
