@@ -34,7 +34,7 @@ class ServerSettings(Struct, kw_only=True, forbid_unknown_fields=True):
     host: str = "127.0.0.1"
     port: Port = 8443
     workers: Annotated[int, Meta(ge=1, le=64)] = 1
-    max_body_bytes: Annotated[int, Meta(ge=1024, le=64 * 1024 * 1024)] = 2 * 1024 * 1024
+    max_body_bytes: Annotated[int, Meta(ge=1024, le=64 * 1024 * 1024)] = 16 * 1024 * 1024
     trusted_proxies: list[str] = msgspec.field(default_factory=list)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     access_log: bool = True
