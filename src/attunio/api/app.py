@@ -12,6 +12,7 @@ from litestar.exceptions import HTTPException
 from attunio.api import envelope, health, routes, static
 from attunio.api.edge import Edge
 from attunio.api.fastpath import EngineEndpoints
+from attunio.api.metrics import MetricsEndpoint
 from attunio.api.openapi import build_openapi
 from attunio.api.services import Services
 from attunio.clock import Clock, SystemClock
@@ -24,6 +25,7 @@ from attunio.store import Store
 def create_app(settings: Settings, store: Store, clock: Clock | None = None) -> Edge:
     services = Services.build(settings, store, clock or SystemClock())
     openapi_bytes = msgspec.json.encode(build_openapi())
+    metrics = MetricsEndpoint(settings)
 
     @get("/v1/openapi.json", sync_to_thread=False)
     def openapi() -> Response[bytes]:
@@ -33,7 +35,8 @@ def create_app(settings: Settings, store: Store, clock: Clock | None = None) -> 
         services.flush_last_used()
 
     app = Litestar(
-        route_handlers=[*routes.ROUTES, health.healthz, health.readyz, openapi, *static.build_routes()],
+        route_handlers=[*routes.ROUTES, health.healthz, health.readyz, openapi, *static.build_routes(),
+                        *metrics.routes()],
         exception_handlers={
             ApiError: envelope.api_error_handler,
             HTTPException: envelope.http_exception_handler,
@@ -46,6 +49,7 @@ def create_app(settings: Settings, store: Store, clock: Clock | None = None) -> 
         debug=False,
     )
     app.state.services = services
+    metrics.start(app)
     hsts = settings.tls.hsts_max_age if settings.tls.enabled else None
     return Edge(app, hsts_max_age=hsts, browser_path=routes.BROWSER_PATH, engines=EngineEndpoints(services))
 

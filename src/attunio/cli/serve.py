@@ -10,10 +10,12 @@ from typing import Any
 import click
 import uvicorn
 
+from attunio.api.metrics import read_token as read_metrics_token
 from attunio.api.transport import CoalescingHttpToolsProtocol
 from attunio.cli.common import Context, fail, pass_ctx
-from attunio.config import CONFIG_ENV
+from attunio.config import CONFIG_ENV, ConfigError
 from attunio.logs import log_config
+from attunio.metrics.counters import reset as reset_request_counts
 from attunio.store import Store, StoreError
 
 SERVE_HOOKS: list = []  # type: ignore[type-arg]  # (settings, uvicorn kwargs) -> None: TLS registers here
@@ -31,6 +33,11 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
         Store.open(settings).close()  # a wrong key or missing store stops here, with its reason
     except StoreError as exc:
         fail(str(exc))
+    try:
+        read_metrics_token(settings)  # a missing or short scrape token stops here, before binding
+    except ConfigError as exc:
+        fail(str(exc))
+    reset_request_counts(settings.data_dir)  # counts start from zero with every start
     if ctx.config is not None:
         os.environ[CONFIG_ENV] = str(ctx.config.resolve())  # workers load the same file
     kwargs: dict[str, Any] = {
