@@ -9,7 +9,7 @@ import msgspec
 from litestar import Litestar, Response, get
 from litestar.exceptions import HTTPException
 
-from attunio.api import envelope, health, routes, static
+from attunio.api import envelope, health, reference, routes, static
 from attunio.api.edge import Edge
 from attunio.api.fastpath import EngineEndpoints
 from attunio.api.metrics import MetricsEndpoint
@@ -36,7 +36,7 @@ def create_app(settings: Settings, store: Store, clock: Clock | None = None) -> 
 
     app = Litestar(
         route_handlers=[*routes.ROUTES, health.healthz, health.readyz, openapi, *static.build_routes(),
-                        *metrics.routes()],
+                        *reference.build_routes(), *metrics.routes()],
         exception_handlers={
             ApiError: envelope.api_error_handler,
             HTTPException: envelope.http_exception_handler,
