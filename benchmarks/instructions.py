@@ -10,6 +10,7 @@ subtracted, so start-up is not counted. uvicorn's HTTP parsing and the socket ar
 
     python -m benchmarks.instructions                 # both keys, Digital MSE
     python -m benchmarks.instructions --engine relapse_risk --key live
+    python -m benchmarks.instructions --metrics       # with /metrics on: every answer counted
 
 Needs valgrind (Debian package). `--drive` is the in-process driver itself, run under callgrind.
 """
@@ -91,15 +92,20 @@ def _count(inst: instance.Instance, key: str, engine: str, requests: int, work: 
 
 
 def run(engine: str = "dmse_signals", keys: tuple[str, ...] = ("live", "sandbox"),
-        requests: int = 4200) -> dict[str, Any]:
+        requests: int = 4200, *, metrics: bool = False) -> dict[str, Any]:
     """Instructions per request for each key, and for the live key with its meter write left out
-    (`live_unmetered`); `{}` when valgrind is not installed."""
+    (`live_unmetered`); `{}` when valgrind is not installed. With `metrics`, `/metrics` is on, so
+    every answer is also counted for it."""
     if shutil.which("valgrind") is None:
         return {}
     with tempfile.TemporaryDirectory(prefix="attunio-instructions-") as tmp:
         work = Path(tmp)
         inst = instance.create(work / "instance")
-        result: dict[str, Any] = {"engine": engine, "requests": requests, "batch": BATCH}
+        if metrics:
+            token = work / "metrics.token"
+            token.write_text("b" * 64 + "\n")
+            inst.env.update(ATTUNIO_METRICS_ENABLED="true", ATTUNIO_METRICS_TOKEN_FILE=str(token))
+        result: dict[str, Any] = {"engine": engine, "requests": requests, "batch": BATCH, "metrics": metrics}
         for label in keys:
             key = inst.live_key if label == "live" else inst.sandbox_key
             if key is None:
@@ -119,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", choices=sorted(BODIES), default="dmse_signals")
     parser.add_argument("--key", choices=["live", "sandbox", "both"], default="both")
     parser.add_argument("--requests", type=int, default=4200)
+    parser.add_argument("--metrics", action="store_true", help="serve /metrics, so every answer is counted too")
     parser.add_argument("--drive", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--key-value", help=argparse.SUPPRESS)
     parser.add_argument("--log-file", type=Path, help=argparse.SUPPRESS)
@@ -134,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     harness.APPLIANCE_PYTHON[0] = os.environ.get("BENCH_APPLIANCE_PYTHON", sys.executable)
     keys = ("live", "sandbox") if args.key == "both" else (args.key,)
-    result = run(args.engine, keys, args.requests)
+    result = run(args.engine, keys, args.requests, metrics=args.metrics)
     for label in (*keys, "live_unmetered"):
         if label in result:
             print(f"{label:15} {args.engine}: {result[label]:,} instructions per request")

@@ -77,6 +77,9 @@ class CountingStream(io.StringIO):
 
 Configured = tuple[JsonLinesHandler, CountingStream]
 
+FIELDS = {"request_id": "req_1", "method": "POST", "path": "/v1/dmse/analyze", "status": 200,
+          "duration_ms": 1.25, "app": "app_1", "key_prefix": "att_sk_live_"}
+
 
 @pytest.fixture
 def configured() -> Iterator[Configured]:
@@ -102,16 +105,16 @@ def _lines(stream: io.StringIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
-def test_lines_of_one_loop_turn_leave_together_in_order(configured: Configured) -> None:
+def test_access_lines_of_one_loop_turn_leave_together_in_order(configured: Configured) -> None:
     _, stream = configured
-    log = logging.getLogger("attunio.test")
+    access = AccessLog("attunio.access")
 
     async def main() -> None:
         for n in range(3):
-            log.info("line %d", n)
+            access.write({**FIELDS, "request_id": f"req_{n}"})
         assert stream.getvalue() == ""  # still this turn
         await asyncio.sleep(0)
-        assert [line["message"] for line in _lines(stream)] == ["line 0", "line 1", "line 2"]
+        assert [line["request_id"] for line in _lines(stream)] == ["req_0", "req_1", "req_2"]
         assert stream.writes == 1
 
     asyncio.run(main())
@@ -122,9 +125,24 @@ def test_a_warning_is_written_at_once_after_what_is_pending(configured: Configur
     log = logging.getLogger("attunio.test")
 
     async def main() -> None:
-        log.info("before")
+        AccessLog("attunio.access").write(FIELDS)
         log.warning("trouble")
-        assert [line["message"] for line in _lines(stream)] == ["before", "trouble"]
+        assert [line["message"] for line in _lines(stream)] == ["request", "trouble"]
+
+    asyncio.run(main())
+
+
+def test_any_line_but_an_access_line_is_written_at_once_with_what_is_pending(configured: Configured) -> None:
+    """The server's own lines at shutdown (`Finished server process`) are the last a worker logs
+    before uvicorn re-raises the signal that stopped it: they, and the access lines before them,
+    must be on the stream by then, not waiting for a loop turn that never ends."""
+    _, stream = configured
+
+    async def main() -> None:
+        AccessLog("attunio.access").write(FIELDS)
+        logging.getLogger("uvicorn.error").info("Finished server process [1]")
+        assert [line["message"] for line in _lines(stream)] == ["request", "Finished server process [1]"]
+        assert stream.writes == 1
 
     asyncio.run(main())
 
@@ -140,19 +158,16 @@ def test_flush_writes_lines_whose_loop_turn_never_ended(configured: Configured) 
     loop = asyncio.new_event_loop()
 
     async def log_and_stop() -> None:
-        logging.getLogger("attunio.test").info("last words")
+        AccessLog("attunio.access").write(FIELDS)
         loop.stop()  # the loop stops before the turn's flush runs, as at shutdown
 
     task = loop.create_task(log_and_stop())
     loop.run_forever()
     assert task.done()
     loop.close()
+    assert stream.getvalue() == ""
     handler.flush()  # what logging.shutdown does at exit
-    assert [line["message"] for line in _lines(stream)] == ["last words"]
-
-
-FIELDS = {"request_id": "req_1", "method": "POST", "path": "/v1/dmse/analyze", "status": 200,
-          "duration_ms": 1.25, "app": "app_1", "key_prefix": "att_sk_live_"}
+    assert [line["request_id"] for line in _lines(stream)] == ["req_1"]
 
 
 def test_the_access_line_is_the_line_a_log_record_gives(configured: Configured,

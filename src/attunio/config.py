@@ -34,7 +34,7 @@ class ServerSettings(Struct, kw_only=True, forbid_unknown_fields=True):
     host: str = "127.0.0.1"
     port: Port = 8443
     workers: Annotated[int, Meta(ge=1, le=64)] = 1
-    max_body_bytes: Annotated[int, Meta(ge=1024, le=64 * 1024 * 1024)] = 2 * 1024 * 1024
+    max_body_bytes: Annotated[int, Meta(ge=1024, le=64 * 1024 * 1024)] = 16 * 1024 * 1024
     max_header_bytes: Annotated[int, Meta(ge=1024, le=1024 * 1024)] = 32 * 1024
     """Request line and headers together; a longer head gets 431 and the connection is closed."""
     max_headers: Annotated[int, Meta(ge=8, le=10_000)] = 100
@@ -85,6 +85,17 @@ class StoreSettings(Struct, kw_only=True, forbid_unknown_fields=True):
     busy_timeout_ms: Annotated[int, Meta(ge=100, le=600_000)] = 10_000
 
 
+class MetricsSettings(Struct, kw_only=True, forbid_unknown_fields=True):
+    enabled: bool = False
+    """Serve `GET /metrics` (Prometheus text format). Off by default: it tells whoever reads it how
+    the appliance is used."""
+    auth: Literal["token", "mtls"] = "token"
+    """`token`: scrapers send `Authorization: Bearer <the token in token_file>`. `mtls`: no token;
+    allowed only with tls.client_ca_file set, so every connection already presents a client certificate."""
+    token_file: str = ""
+    """File holding the scrape token (at least 32 characters, e.g. `openssl rand -hex 32`)."""
+
+
 class Settings(Struct, kw_only=True, forbid_unknown_fields=True):
     paths: PathsSettings = msgspec.field(default_factory=PathsSettings)
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
@@ -93,6 +104,7 @@ class Settings(Struct, kw_only=True, forbid_unknown_fields=True):
     trust: TrustSettings = msgspec.field(default_factory=TrustSettings)
     calibration: CalibrationSettings = msgspec.field(default_factory=CalibrationSettings)
     store: StoreSettings = msgspec.field(default_factory=StoreSettings)
+    metrics: MetricsSettings = msgspec.field(default_factory=MetricsSettings)
 
     @property
     def data_dir(self) -> Path:
@@ -156,9 +168,24 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         raw.setdefault(section, {})[field] = _parse_env_value(value)
 
     try:
-        return msgspec.convert(raw, Settings)
+        settings = msgspec.convert(raw, Settings)
     except msgspec.ValidationError as exc:
         raise ConfigError(f"invalid setting: {_describe(exc)}") from None
+    _check_metrics(settings)
+    return settings
+
+
+def _check_metrics(settings: Settings) -> None:
+    """`/metrics` is never served without a token or client certificates in front of it."""
+    metrics = settings.metrics
+    if not metrics.enabled:
+        return
+    if metrics.auth == "token" and not metrics.token_file:
+        raise ConfigError("invalid setting: metrics.token_file: required when metrics.enabled and "
+                          'metrics.auth = "token"')
+    if metrics.auth == "mtls" and not (settings.tls.enabled and settings.tls.client_ca_file):
+        raise ConfigError('invalid setting: metrics.auth: "mtls" needs tls.enabled and tls.client_ca_file, '
+                          "so that every connection presents a client certificate")
 
 
 def _describe(exc: msgspec.ValidationError) -> str:

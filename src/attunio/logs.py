@@ -9,12 +9,14 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Any, TextIO
 
 import msgspec
 
 ACCESS_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "app", "key_prefix")
 LINE_FIELDS = (*ACCESS_FIELDS, "error_type", "where")
+ACCESS_LOGGER = "attunio.access"  # its lines, one per request, are the only ones that wait for the loop turn's end
 # Lines are ASCII JSON: msgspec encodes them (the access line is written on every request); a
 # line with other characters is encoded by `json`, which escapes them, so the output never depends
 # on the terminal's or the log collector's encoding.
@@ -64,15 +66,17 @@ class JsonFormatter(logging.Formatter):
 
 
 class JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """JSON lines to a stream, the lines of one event-loop turn leaving in one write.
+    """JSON lines to a stream, the access lines of one event-loop turn leaving in one write.
 
-    A line logged on a thread that runs an event loop (a worker serving requests) is kept until the
-    end of the current loop turn and written, with the other lines of that turn, by one `write` and
-    `flush`: a loaded worker wrote and flushed one access line per request. Warnings and errors, and
-    lines from a thread without a running loop (the commands, start-up), are written at once, after
-    whatever is pending, so the order of lines is always the order they were logged. A line reaches
-    the stream at the latest when the loop turn it was logged in ends; `flush()` (called at exit by
-    `logging.shutdown`) writes anything still pending.
+    An access line (`AccessLog`, one per request) written on a thread that runs an event loop (a
+    worker serving requests) is kept until the end of the current loop turn and written, with the
+    other access lines of that turn, by one `write` and `flush`: a loaded worker wrote and flushed
+    one access line per request. Every other line (the server's own lines, warnings and errors, the
+    commands) is written at once, after whatever is pending, so the order of lines is always the
+    order they were logged, and the last lines of a worker that stops (`Application shutdown
+    complete.`, `Finished server process`) reach the stream before the process exits, even when
+    it ends by the signal that stopped it. `flush()` (called at exit by `logging.shutdown`) writes
+    anything still pending.
     """
 
     def __init__(self, stream: TextIO | None = None) -> None:
@@ -81,7 +85,7 @@ class JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self.write_line(self.format(record), urgent=record.levelno >= logging.WARNING)
+            self.write_line(self.format(record), urgent=record.name != ACCESS_LOGGER)
         except Exception:
             self.handleError(record)
 
@@ -133,8 +137,13 @@ class AccessLog:
 
     def __init__(self, name: str) -> None:
         self.logger = logging.getLogger(name)
+        # Sees every answer's fields, whatever the log level (the request counters of `/metrics`).
+        self.observer: Callable[[dict[str, Any]], None] | None = None
 
     def write(self, fields: dict[str, Any]) -> None:
+        observer = self.observer
+        if observer is not None:
+            observer(fields)
         logger = self.logger
         if not logger.isEnabledFor(logging.INFO):
             return

@@ -13,8 +13,10 @@ from typing import Any
 from hypothesis import strategies as st
 from tests.logscan import SENTINEL
 
+from attunio.config import ServerSettings
+
 JSON = "application/json"
-MAX_BODY = 2 * 1024 * 1024  # server.max_body_bytes default: larger bodies are 413 whatever they hold
+MAX_BODY = ServerSettings().max_body_bytes  # the default cap: larger bodies are 413 whatever they hold
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ from litestar import Litestar, Response, get
 from litestar.exceptions import HTTPException
 from litestar.types import ControllerRouterHandler
 
-from attunio.api import envelope, health, static
+from attunio.api import envelope, health, reference, static
 from attunio.api.edge import Edge
 from attunio.api.engine_routes import engine_routes
+from attunio.api.metrics import MetricsEndpoint
 from attunio.api.openapi import build_openapi
 from attunio.api.routes import ping
 from attunio.api.services import Services
@@ -28,7 +29,7 @@ from attunio.logs import configure
 from attunio.store import Store
 
 
-def routes(services: Services) -> list[ControllerRouterHandler]:
+def routes(services: Services, metrics: MetricsEndpoint) -> list[ControllerRouterHandler]:
     openapi_bytes = msgspec.json.encode(build_openapi())
 
     @get("/v1/openapi.json", sync_to_thread=False)
@@ -42,17 +43,20 @@ def routes(services: Services) -> list[ControllerRouterHandler]:
         health.readyz,
         openapi,
         *static.build_routes(),
+        *reference.build_routes(),  # GET /docs: the API reference page
+        *metrics.routes(),  # GET /metrics, when server settings enable it
     ]
 
 
 def create_app(settings: Settings, store: Store, clock: Clock | None = None) -> Edge:
     services = Services.build(settings, store, clock or SystemClock())
+    metrics = MetricsEndpoint(settings)
 
     def flush_on_shutdown() -> None:
         services.flush_last_used()
 
     app = Litestar(
-        route_handlers=routes(services),
+        route_handlers=routes(services, metrics),
         exception_handlers={
             ApiError: envelope.api_error_handler,
             HTTPException: envelope.http_exception_handler,
@@ -66,6 +70,7 @@ def create_app(settings: Settings, store: Store, clock: Clock | None = None) -> 
         debug=False,
     )
     app.state.services = services
+    metrics.start(app)
     hsts = settings.tls.hsts_max_age if settings.tls.enabled else None
     return Edge(app, access=services.access, hsts_max_age=hsts, log_requests=settings.server.access_log)
 

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable
+from types import FrameType
 from typing import Any, NamedTuple
 
 import click
 import uvicorn
 
 from attunio.api.connection_limits import ConnectionLimits, ensure_file_limit
+from attunio.api.metrics import read_token as read_metrics_token
 from attunio.cli.backup import serve_lock
 from attunio.cli.billing_common import check_vendor_trust
 from attunio.cli.common import Context, fail, pass_ctx
 from attunio.cli.tls import serve_tls
-from attunio.config import CONFIG_ENV, Settings
+from attunio.config import CONFIG_ENV, ConfigError, Settings
 from attunio.logs import log_config
+from attunio.metrics.counters import reset as reset_request_counts
 from attunio.store import Store, StoreError
 from attunio.tls.handshake import HandshakeTimeoutLoop
 
@@ -53,6 +57,11 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
             store.close()
     except StoreError as exc:
         fail(str(exc))
+    try:
+        read_metrics_token(settings)  # a missing or short scrape token stops here, before binding
+    except ConfigError as exc:
+        fail(str(exc))
+    reset_request_counts(settings.data_dir)  # counts start from zero with every start
     if ctx.config is not None:
         os.environ[CONFIG_ENV] = str(ctx.config.resolve())  # workers load the same file
     limit_warning = ensure_file_limit(settings.server.max_connections)  # workers inherit the raised limit
@@ -79,4 +88,15 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     }
     for step in SERVE_STEPS:
         step.run(settings, kwargs)
+    signal.signal(signal.SIGTERM, _stopped)
     uvicorn.run("attunio.api.app:app_from_environment", **kwargs)
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM (every container stop) is how the appliance is meant to stop, so it exits 0.
+
+    uvicorn shuts down gracefully on SIGTERM, then restores the handler it found and raises the
+    signal again: with the default handler the process died by the signal (status 143) before the
+    interpreter's exit could write the last log lines. This handler is the one it finds; raised
+    before uvicorn takes over, it stops start-up the same way."""
+    raise SystemExit(0)
