@@ -14,10 +14,9 @@ from litestar.testing import TestClient
 from openapi_spec_validator import validate
 from tests.conftest import Keys
 
+from attunio.api.admission import GRACE_HEADER, LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER
 from attunio.api.openapi import build_openapi
 from attunio.engines import ENGINES
-from attunio.services.billing import LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER
-from attunio.services.licensing import GRACE_HEADER
 
 DOC = build_openapi()
 SCHEMAS = DOC["components"]["schemas"]
