@@ -73,6 +73,22 @@ class StoreSettings(Struct, kw_only=True, forbid_unknown_fields=True):
     busy_timeout_ms: Annotated[int, Meta(ge=100, le=600_000)] = 10_000
 
 
+class CdsSettings(Struct, kw_only=True, forbid_unknown_fields=True):
+    base_url: str = ""
+    """This appliance's URL as EHRs call it (`https://attunio.hospital.local:8443`): every CDS Hooks
+    JWT must carry `{base_url}/cds-services...` as its `aud`. Empty: the CDS Hooks endpoints answer 503."""
+    fhir_servers: list[str] = msgspec.field(default_factory=list)
+    """FHIR base URLs the services may fetch missing prefetch from (exact match, no trailing slash)."""
+    jwt_leeway_seconds: Annotated[int, Meta(ge=0, le=300)] = 30
+    """Clock skew allowed on a CDS Hooks JWT's `exp` and `iat`."""
+    max_token_lifetime_seconds: Annotated[int, Meta(ge=10, le=3600)] = 300
+    """Longest `exp - iat` accepted; every `jti` is remembered until its token expires."""
+    fetch_timeout_seconds: Annotated[float, Meta(gt=0, le=30)] = 3.0
+    """Total time allowed for one FHIR-server or JWKS request."""
+    fetch_max_bytes: Annotated[int, Meta(ge=1024, le=64 * 1024 * 1024)] = 4 * 1024 * 1024
+    """Largest FHIR-server or JWKS answer read; a larger one is refused."""
+
+
 class Settings(Struct, kw_only=True, forbid_unknown_fields=True):
     paths: PathsSettings = msgspec.field(default_factory=PathsSettings)
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
@@ -81,6 +97,7 @@ class Settings(Struct, kw_only=True, forbid_unknown_fields=True):
     trust: TrustSettings = msgspec.field(default_factory=TrustSettings)
     calibration: CalibrationSettings = msgspec.field(default_factory=CalibrationSettings)
     store: StoreSettings = msgspec.field(default_factory=StoreSettings)
+    cds: CdsSettings = msgspec.field(default_factory=CdsSettings)
 
     @property
     def data_dir(self) -> Path:

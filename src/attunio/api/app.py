@@ -14,6 +14,7 @@ from attunio.api.edge import Edge
 from attunio.api.fastpath import EngineEndpoints
 from attunio.api.openapi import build_openapi
 from attunio.api.services import Services
+from attunio.cds import routes as cds_routes
 from attunio.clock import Clock, SystemClock
 from attunio.config import Settings, load_settings
 from attunio.errors import ApiError
@@ -33,7 +34,8 @@ def create_app(settings: Settings, store: Store, clock: Clock | None = None) -> 
         services.flush_last_used()
 
     app = Litestar(
-        route_handlers=[*routes.ROUTES, health.healthz, health.readyz, openapi, *static.build_routes()],
+        route_handlers=[*routes.ROUTES, health.healthz, health.readyz, openapi, *static.build_routes(),
+                        *cds_routes.ROUTES],
         exception_handlers={
             ApiError: envelope.api_error_handler,
             HTTPException: envelope.http_exception_handler,
