@@ -16,6 +16,7 @@ import jwt
 import pytest
 from tests.cds.fhir_server import FhirServer, running_fhir_server
 from tests.cds.helpers import ISS, Signer, bundle, fixture, hook_request, medication, observation
+from tests.cds.schema import fhir_errors
 from tests.conftest import Served, start_served
 
 pytestmark = pytest.mark.e2e
@@ -130,6 +131,8 @@ def test_patient_view_with_full_prefetch_answers_cards_without_fetching(ehr: Ehr
     assert resources[0]["resourceType"] == "RiskAssessment"
     assert resources[0]["method"]["coding"][0]["code"] == "relapse_risk"
     assert {"reference": "Observation/phq-b"} in resources[0]["basis"]
+    for resource in resources:  # as they left the socket, against the official R4 schema
+        assert fhir_errors(resource) == [], resource
     biomarker = by_kind(cards, "biomarker")[0]
     assert "Sodium" in biomarker["detail"]
     assert by_kind(cards, "outcome")

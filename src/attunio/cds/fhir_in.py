@@ -18,7 +18,6 @@ import msgspec
 from attunio.cds import codes
 from attunio.cds.fhir_types import (
     Answer,
-    Bundle,
     CodeableConcept,
     Item,
     MedicationRequest,
@@ -66,7 +65,7 @@ class Evidence(msgspec.Struct, kw_only=True):
     lab_codes: dict[str, datetime | None] = msgspec.field(default_factory=dict)  # marker name -> latest
     issues: list[Issue] = msgspec.field(default_factory=list)
     used: list[str] = msgspec.field(default_factory=list)  # references of the resources used
-    seen: set[str] = msgspec.field(default_factory=set)
+    seen: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 def fhir_instant(text: str | None) -> datetime | None:
@@ -93,13 +92,13 @@ def entries(value: Any) -> Iterator[tuple[str, Any]]:
     if value.get("resourceType") != "Bundle":
         yield "", value
         return
-    try:
-        bundle = msgspec.convert(value, Bundle)
-    except msgspec.ValidationError as exc:
-        yield "", {"resourceType": "Bundle", "__invalid__": str(exc)}
+    # Entry by entry, so one malformed entry is reported alone and never hides the others.
+    items = value.get("entry", [])
+    if not isinstance(items, list):
+        yield "", {"resourceType": "Bundle", "__invalid__": "`entry` is not an array"}
         return
-    for index, entry in enumerate(bundle.entry):
-        yield f"entry[{index}]", entry.resource
+    for index, entry in enumerate(items):
+        yield f"entry[{index}]", entry.get("resource") if isinstance(entry, dict) else entry
 
 
 class Mapper:
@@ -122,9 +121,9 @@ class Mapper:
         if "__invalid__" in resource:
             self.issue(ref, f"invalid Bundle: {resource['__invalid__']}")
             return
-        if ref in self.evidence.seen:
-            return  # the same resource under two prefetch keys counts once
-        self.evidence.seen.add(ref)
+        if self.evidence.seen.get(ref) == resource:
+            return  # the same resource under two prefetch keys counts once; differing copies both count
+        self.evidence.seen[ref] = resource
         try:
             if kind == "Observation":
                 self.observation(ref, msgspec.convert(resource, Observation))

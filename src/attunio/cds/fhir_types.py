@@ -94,12 +94,3 @@ class MedicationRequest(msgspec.Struct, frozen=True, kw_only=True):
     medicationReference: Reference | None = None
     authoredOn: str | None = None
     dosageInstruction: list[dict[str, Any]] = msgspec.field(default_factory=list)
-
-
-class Entry(msgspec.Struct, frozen=True, kw_only=True):
-    resource: dict[str, Any] | None = None
-
-
-class Bundle(msgspec.Struct, frozen=True, kw_only=True):
-    type: str | None = None
-    entry: list[Entry] = msgspec.field(default_factory=list)
