@@ -18,6 +18,7 @@ from tests.cds.fhir_server import FhirServer, running_fhir_server
 from tests.cds.helpers import ISS, Signer, bundle, fixture, hook_request, medication, observation
 from tests.cds.schema import fhir_errors
 from tests.conftest import Served, start_served
+from tests.logscan import ISSUED_SECRETS
 
 pytestmark = pytest.mark.e2e
 
@@ -27,13 +28,23 @@ OS = "/cds-services/attunio-order-sign"
 RECENT = "2026-11-28T09:00:00Z"
 
 
+def watch_for(token: str) -> None:
+    """Give the session-end log scan a 20-character run of this JWT's signature (it looks for what
+    follows the last `_` of each secret, so the run is handed over behind a `jwt_` prefix)."""
+    run = re.search(r"[A-Za-z0-9]{20}", token.rsplit(".", 1)[-1])
+    if run:
+        ISSUED_SECRETS.add(f"jwt_{run.group(0)}")
+
+
 class Ehr:
     def __init__(self, served: Served, fhir: FhirServer, signer: Signer) -> None:
         self.served, self.fhir, self.signer = served, fhir, signer
 
     def call(self, path: str, body: Any = None, *, token: str | None = None, method: str = "POST",
              auth: str | None = None) -> httpx.Response:
-        headers = {"Authorization": auth if auth is not None else f"Bearer {token or self.signer.token(BASE + path)}"}
+        token = token or self.signer.token(BASE + path)
+        watch_for(token)
+        headers = {"Authorization": auth if auth is not None else f"Bearer {token}"}
         url = self.served.base_url + path
         if method == "GET":
             return httpx.get(url, headers=headers, timeout=30)
