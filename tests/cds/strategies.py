@@ -24,8 +24,11 @@ def safety_observation(draw: st.DrawFn) -> dict[str, Any]:
     code = draw(st.sampled_from(sorted(codes.SAFETY_ITEMS)))
     points = draw(st.integers(0, 3))
     obs = observation(draw(ids), code, when=draw(dates), status=draw(st.sampled_from(STATUSES)))
-    encoding = draw(st.sampled_from(("integer", "quantity", "coded")))
-    if encoding == "integer":
+    encoding = draw(st.sampled_from(("integer", "quantity", "coded", "panel")))
+    if encoding == "panel":  # a PHQ-9 panel with item 9 as a component
+        obs["code"] = {"coding": [{"system": codes.LOINC, "code": "44249-1"}]}
+        obs["component"] = [{"code": {"coding": [{"system": codes.LOINC, "code": code}]}, "valueInteger": points}]
+    elif encoding == "integer":
         obs["valueInteger"] = points
     elif encoding == "quantity":
         obs["valueQuantity"] = {"value": points}
@@ -75,10 +78,13 @@ def expected_critical(items: list[Any]) -> tuple[set[str], bool]:
             continue
         if r.get("resourceType") == "Observation" and r.get("status") in USABLE:
             code = r["code"]["coding"][0]["code"]
+            answer = r
+            if code == "44249-1":
+                code, answer = codes.PHQ9_ITEM9, r["component"][0]
             if code in codes.SAFETY_ITEMS:
-                points = r.get("valueInteger", r.get("valueQuantity", {}).get("value"))
+                points = answer.get("valueInteger", answer.get("valueQuantity", {}).get("value"))
                 if points is None:
-                    points = codes.ANSWER_POINTS[r["valueCodeableConcept"]["coding"][0]["code"]]
+                    points = codes.ANSWER_POINTS[answer["valueCodeableConcept"]["coding"][0]["code"]]
                 if points >= 1:
                     positive.add(code)
             elif code not in codes.INSTRUMENTS:

@@ -118,3 +118,17 @@ def test_fhir_dates() -> None:
     assert fhir_instant("2026-01-02T03:04:05+02:00") == datetime(2026, 1, 2, 1, 4, 5, tzinfo=UTC)
     with pytest.raises(ValueError, match="imprecise"):
         fhir_instant("2026")
+
+
+def test_a_phq9_panel_gives_its_total_and_item_9_from_components() -> None:
+    panel = observation("panel", "44249-1", value=14)
+    panel["component"] = [{"code": {"coding": [{"system": "http://loinc.org", "code": "44260-8"}]},
+                           "valueCodeableConcept": {"coding": [{"system": "http://loinc.org", "code": "LA6569-3"}]}}]
+    evidence = mapped(panel)
+    assert [a.score for a in evidence.assessments] == [14]
+    assert [e.points for e in evidence.safety] == [1]
+
+
+def test_a_panel_with_nothing_readable_is_reported() -> None:
+    evidence = mapped(observation("empty-panel", "44249-1"))
+    assert "panel with no total" in evidence.issues[0].message

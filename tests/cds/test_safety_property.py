@@ -1,5 +1,5 @@
 """Property: a positive safety item and a critical lab always produce a `critical` card, in both
-hooks, whatever else the bundle holds. Shown to fail on two deliberately broken mappers."""
+hooks, whatever else the bundle holds. Shown to fail on three deliberately broken mappers."""
 
 from __future__ import annotations
 
@@ -67,6 +67,13 @@ def test_safety_items_and_critical_labs_always_give_a_critical_card() -> None:
     property_for(Mapper)()
 
 
+class IgnoresPanelComponents(Mapper):
+    """Broken: a panel's components are not read (item 9 inside a PHQ-9 panel is lost)."""
+
+    def components(self, ref: str, obs: Any, at: datetime | None) -> bool:
+        return False
+
+
 class DropsCriticalAbnormal(Mapper):
     """Broken: the `AA` (critical abnormal) interpretation is read as plain abnormal."""
 
@@ -84,7 +91,7 @@ class ForgetsCodedAnswers(Mapper):
         super().observation(ref, obs)
 
 
-@pytest.mark.parametrize("broken", [DropsCriticalAbnormal, ForgetsCodedAnswers])
+@pytest.mark.parametrize("broken", [DropsCriticalAbnormal, ForgetsCodedAnswers, IgnoresPanelComponents])
 def test_the_property_fails_on_a_broken_mapper(broken: type[Mapper]) -> None:
     with pytest.raises(AssertionError):
         property_for(broken, max_examples=400, derandomize=True)()

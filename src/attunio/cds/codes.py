@@ -20,28 +20,28 @@ class Instrument(msgspec.Struct, frozen=True, kw_only=True):
     max_score: float
 
 
-# Total-score LOINC codes of the symptom scales (LOINC panel definitions; maxima from each scale's
-# published scoring: PHQ-9 0-27, PHQ-8 0-24, GAD-7 0-21, WHO-5 raw 0-25, EPDS 0-30, PHQ-2 0-6).
+# Total-score LOINC codes of the symptom scales, with each scale's published maximum (PHQ-9 0-27,
+# Kroenke et al. 2001; GAD-7 0-21, Spitzer et al. 2006; PHQ-2 0-6, Kroenke et al. 2003). Only codes
+# checked against LOINC are listed; PHQ-8, WHO-5 and EPDS wait for the instrument registry's
+# verified codes rather than be guessed here.
 INSTRUMENTS: Final[dict[str, Instrument]] = {
     "44261-6": Instrument(id="phq9", name="PHQ-9", max_score=27),
-    "89204-2": Instrument(id="phq9", name="PHQ-9", max_score=27),  # PHQ-9 total, newer panel code
     "70274-6": Instrument(id="gad7", name="GAD-7", max_score=21),
-    "69737-5": Instrument(id="gad7", name="GAD-7", max_score=21),  # GAD-7 total, alternate panel code
     "55758-7": Instrument(id="phq2", name="PHQ-2", max_score=6),
-    "72109-2": Instrument(id="phq8", name="PHQ-8", max_score=24),
-    "89708-2": Instrument(id="who5", name="WHO-5", max_score=25),
-    "71354-5": Instrument(id="epds", name="EPDS", max_score=30),
+}
+# Panel codes: a panel Observation carries its items as `component`s (or `hasMember`), and some
+# systems put the total in the panel's own value; both are read.
+PANELS: Final[dict[str, Instrument]] = {
+    "44249-1": INSTRUMENTS["44261-6"],  # PHQ-9 quick depression assessment panel
+    "69737-5": INSTRUMENTS["70274-6"],  # GAD-7 panel
 }
 
 # PHQ-9 item 9, "thoughts that you would be better off dead or of hurting yourself": any answer
 # above "not at all" is a safety entry (Kroenke, Spitzer & Williams 2001 ask for follow-up of any
-# positive item 9; the Columbia protocol and most health systems treat it as urgent).
+# positive item 9).
 PHQ9_ITEM9: Final = "44260-8"
-# EPDS item 10, "the thought of harming myself has occurred to me" (Cox, Holden & Sagovsky 1987).
-EPDS_ITEM10: Final = "71353-7"
 SAFETY_ITEMS: Final[dict[str, str]] = {
     PHQ9_ITEM9: "PHQ-9 item 9 (thoughts of death or self-harm)",
-    EPDS_ITEM10: "EPDS item 10 (thoughts of self-harm)",
 }
 
 # LOINC answer codes of the PHQ-9/GAD-7 frequency scale and their points.

@@ -19,17 +19,17 @@ def _codes(*loinc: str) -> str:
     return ",".join(f"{codes.LOINC}|{code}" for code in loinc)
 
 
-_OTHER_SCALES = sorted({code for code, i in codes.INSTRUMENTS.items() if i.id not in ("phq9", "gad7")})
+_OTHER_SCALES = sorted(code for code, i in codes.INSTRUMENTS.items() if i.id not in ("phq9", "gad7"))
 _PATIENT = "patient={{context.patientId}}"
 LABS: Final = f"Observation?{_PATIENT}&category=laboratory&_sort=-date&_count=100"
 MEDICATIONS: Final = f"MedicationRequest?{_PATIENT}&status=active&_count=50"
 
 PREFETCH: Final[dict[str, dict[str, str]]] = {
     PATIENT_VIEW: {
-        "phq9": f"Observation?{_PATIENT}&code={_codes('44261-6', '89204-2')}&_sort=-date&_count=20",
+        "phq9": f"Observation?{_PATIENT}&code={_codes('44261-6', '44249-1')}&_sort=-date&_count=20",
         "phq9item9": f"Observation?{_PATIENT}&code={_codes(codes.PHQ9_ITEM9)}&_sort=-date&_count=5",
         "gad7": f"Observation?{_PATIENT}&code={_codes('70274-6', '69737-5')}&_sort=-date&_count=20",
-        "scales": f"Observation?{_PATIENT}&code={_codes(*_OTHER_SCALES, codes.EPDS_ITEM10)}&_sort=-date&_count=40",
+        "scales": f"Observation?{_PATIENT}&code={_codes(*_OTHER_SCALES)}&_sort=-date&_count=40",
         "questionnaires": f"QuestionnaireResponse?{_PATIENT}&status=completed&_sort=-authored&_count=20",
         "medications": MEDICATIONS,
         "labs": LABS,

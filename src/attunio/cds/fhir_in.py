@@ -1,7 +1,7 @@
 """FHIR R4 resources -> the engines' inputs. Pure: no clock, no I/O.
 
 Every resource handed in ends up either used or in `issues` with the reason it was not: a
-resource is never dropped silently. Safety items (PHQ-9 item 9, EPDS item 10) and critical lab
+resource is never dropped silently. Safety items (PHQ-9 item 9, also as a panel component) and critical lab
 interpretations are collected on their own, so the cards can never lose them to an engine's
 choices.
 """
@@ -19,6 +19,7 @@ from attunio.cds import codes
 from attunio.cds.fhir_types import (
     Answer,
     CodeableConcept,
+    Component,
     Item,
     MedicationRequest,
     Observation,
@@ -168,6 +169,7 @@ class Mapper:
         loinc = obs.code.code_in(codes.LOINC) if obs.code else []
         at = fhir_instant(obs.effectiveDateTime or obs.effectiveInstant
                           or (obs.effectivePeriod.start if obs.effectivePeriod else None) or obs.issued)
+        read = self.components(ref, obs, at)
         for code in loinc:
             if code in codes.SAFETY_ITEMS:
                 self.safety(ref, code, observation_points(obs), at)
@@ -175,6 +177,15 @@ class Mapper:
             if code in codes.INSTRUMENTS:
                 self.assessment(ref, codes.INSTRUMENTS[code], observation_number(obs), at)
                 return
+            if code in codes.PANELS:
+                if observation_number(obs) is not None:  # the total given as the panel's value
+                    self.assessment(ref, codes.PANELS[code], observation_number(obs), at)
+                elif not read:
+                    self.issue(ref, f"{codes.PANELS[code].name} panel with no total and no item read; "
+                               "send its items as separate Observations or components")
+                return
+        if read:
+            return
         interpretation = interpretation_codes(obs.interpretation)
         lab = next((codes.LABS[c] for c in loinc if c in codes.LABS), None)
         if lab is None and not interpretation & codes.CRITICAL_FLAGS and not is_laboratory(obs):
@@ -182,6 +193,19 @@ class Mapper:
             self.issue(ref, f"Observation code ({shown}) is not one this service reads")
             return
         self.lab(ref, obs, lab, interpretation, at)
+
+    def components(self, ref: str, obs: Observation, at: datetime | None) -> bool:
+        """A panel's items given as components: totals and safety items among them are read."""
+        read = False
+        for component in obs.component:
+            for code in component.code.code_in(codes.LOINC) if component.code else []:
+                if code in codes.SAFETY_ITEMS:
+                    self.safety(ref, code, observation_points(component), at)
+                    read = True
+                elif code in codes.INSTRUMENTS:
+                    self.assessment(ref, codes.INSTRUMENTS[code], observation_number(component), at)
+                    read = True
+        return read
 
     def safety(self, ref: str, code: str, points: int | None, at: datetime | None) -> None:
         self.evidence.safety.append(SafetyEntry(item=code, label=codes.SAFETY_ITEMS[code], points=points,
@@ -349,7 +373,7 @@ def reference_text(obs: Observation) -> str | None:
     return None
 
 
-def observation_number(obs: Observation) -> float | None:
+def observation_number(obs: Observation | Component) -> float | None:
     if obs.valueQuantity is not None and obs.valueQuantity.value is not None:
         return float(obs.valueQuantity.value)
     if obs.valueInteger is not None:
@@ -357,7 +381,7 @@ def observation_number(obs: Observation) -> float | None:
     return None
 
 
-def observation_points(obs: Observation) -> int | None:
+def observation_points(obs: Observation | Component) -> int | None:
     number = observation_number(obs)
     if number is not None:
         return int(number) if number == int(number) and number >= 0 else None

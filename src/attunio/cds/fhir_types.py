@@ -45,6 +45,14 @@ class Reference(msgspec.Struct, frozen=True, kw_only=True):
     display: str | None = None
 
 
+class Component(msgspec.Struct, frozen=True, kw_only=True):
+    code: CodeableConcept | None = None
+    valueQuantity: Quantity | None = None
+    valueInteger: int | None = None
+    valueString: str | None = None
+    valueCodeableConcept: CodeableConcept | None = None
+
+
 class Observation(msgspec.Struct, frozen=True, kw_only=True):
     id: str | None = None
     status: str | None = None
@@ -61,6 +69,7 @@ class Observation(msgspec.Struct, frozen=True, kw_only=True):
     interpretation: list[CodeableConcept] = msgspec.field(default_factory=list)
     referenceRange: list[Range] = msgspec.field(default_factory=list)
     hasMember: list[Reference] = msgspec.field(default_factory=list)
+    component: list[Component] = msgspec.field(default_factory=list)
 
 
 class Answer(msgspec.Struct, frozen=True, kw_only=True):
