@@ -343,6 +343,8 @@ def test_registration_and_removal_are_audited_and_listed(ehr: Ehr, tmp_path: Pat
     assert refused.status_code == 401
     listed = json.loads(ehr.served.cli("ehr", "list", "--json").stdout)
     assert {r["iss"]: r["removed_at"] is not None for r in listed} == {ISS: False, "https://second.example/": True}
+    calls = json.loads(ehr.served.cli("ehr", "calls", "--json").stdout)
+    assert any(r["iss"] == ISS and r["tenant"] == "tenant-1" and r["count"] >= 1 for r in calls)
     trail = ehr.served.cli("audit", "export").stdout
     assert "ehr.register" in trail and "ehr.remove" in trail and "test over" in trail
 

@@ -55,9 +55,7 @@ ANSWER_POINTS: Final[dict[str, int]] = {
 # Laboratory LOINC codes to the biomarker engine's marker names (its alias table decides the rest).
 LABS: Final[dict[str, str]] = {
     "14334-7": "lithium",        # Lithium [Moles/volume] in Serum or Plasma
-    "3719-2": "lithium",         # Lithium [Mass/volume] in Serum or Plasma
     "4086-5": "valproate",       # Valproate [Mass/volume] in Serum or Plasma
-    "4090-7": "valproate",       # Valproate free
     "3432-2": "carbamazepine",   # Carbamazepine [Mass/volume] in Serum or Plasma
     "751-8": "anc",              # Neutrophils [#/volume] in Blood by Automated count
     "753-4": "anc",              # Neutrophils [#/volume] in Blood by Manual count
@@ -92,7 +90,6 @@ LABS: Final[dict[str, str]] = {
     "2157-6": "ck",
     "2842-3": "prolactin",
     "2276-4": "ferritin",
-    "1925-7": "ammonia",
 }
 
 # Observation.interpretation codes (v3 ObservationInterpretation) to the biomarker engine's flag.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from typing import Any
 
 import jwt
@@ -110,13 +111,18 @@ class CdsRegistry:
     # --- the request path ---------------------------------------------------------------------
 
     def remember_jti(self, iss: str, jti: str, expires_at: int, tenant: str | None, now: int) -> bool:
-        """False when this (iss, jti) was already seen by any worker; expired ids are purged here."""
+        """False when this (iss, jti) was already seen by any worker; expired ids are purged here.
+        An admitted call is counted per issuer, `tenant` claim (`-` without one) and UTC day."""
+        day = time.strftime("%Y-%m-%d", time.gmtime(now))
         try:
             with self.store.write(counters_only=True):
                 self.store.conn.execute("DELETE FROM cds_jti WHERE expires_at < ?", (now,))
                 self.store.conn.execute(
                     "INSERT INTO cds_jti (iss, jti, expires_at, tenant, seen_at) VALUES (?, ?, ?, ?, ?)",
                     (iss, jti, expires_at, tenant, now))
+                self.store.conn.execute(
+                    "INSERT INTO cds_calls (iss, tenant, day, count) VALUES (?, ?, ?, 1)"
+                    " ON CONFLICT DO UPDATE SET count = count + 1", (iss, tenant or "-", day))
         except _INTEGRITY:
             return False
         return True
@@ -146,6 +152,10 @@ class CdsRegistry:
                     " VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT DO UPDATE SET count = count + 1",
                     (service, *row, outcome, reason))
         return len(items), unknown
+
+    def calls(self) -> list[dict[str, Any]]:
+        rows = self.store.query("SELECT iss, tenant, day, count FROM cds_calls ORDER BY day, iss, tenant")
+        return [dict(zip(("iss", "tenant", "day", "count"), row, strict=True)) for row in rows]
 
     def feedback_counts(self) -> list[dict[str, Any]]:
         rows = self.store.query("SELECT service, kind, model_key, model_version, outcome, reason, count"

@@ -58,6 +58,16 @@ def remove(ctx: Context, iss: str, reason: str) -> None:
     click.echo(f"removed {client.iss} at {client.removed_at}")
 
 
+@ehr.command("calls")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_ctx
+def calls(ctx: Context, as_json: bool) -> None:
+    """Admitted CDS Hooks calls per issuer, JWT `tenant` and UTC day."""
+    with ctx.store() as store:
+        rows = CdsRegistry(store, ctx.clock).calls()
+    emit_table(rows, ["day", "iss", "tenant", "count"], as_json)
+
+
 @ehr.command("feedback")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (for calibration review) instead of a table.")
 @pass_ctx

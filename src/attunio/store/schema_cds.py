@@ -1,4 +1,5 @@
-"""CDS Hooks tables (ids 40–49): registered EHRs, seen JWT ids, issued cards and feedback counts.
+"""CDS Hooks tables (ids 40–49): registered EHRs, seen JWT ids, calls per
+issuer, tenant and UTC day, issued cards and feedback counts.
 
 `cds_jti` is how a replayed JWT is refused by every worker: the primary key makes the second
 insert of an (iss, jti) pair fail, whichever process tries it. Rows go once their token has
@@ -9,7 +10,7 @@ patient data; `cds_feedback` is the counts themselves.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
         40,
-        "cds hooks: ehr clients, jwt ids, issued cards, feedback counts",
+        "cds hooks: ehr clients, jwt ids, calls per tenant, issued cards, feedback counts",
         """
         CREATE TABLE cds_clients (
             iss TEXT PRIMARY KEY,
@@ -38,6 +39,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             issued_at INTEGER NOT NULL
         );
         CREATE INDEX cds_cards_issued ON cds_cards(issued_at);
+        CREATE TABLE cds_calls (
+            iss TEXT NOT NULL,
+            tenant TEXT NOT NULL,
+            day TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (iss, tenant, day)
+        );
         CREATE TABLE cds_feedback (
             service TEXT NOT NULL,
             kind TEXT NOT NULL,
