@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -258,6 +259,7 @@ REFUSALS: dict[str, Any] = {
     "unknown iss": (lambda e, aud: e.signer.token(aud, iss="https://other-ehr.example/"), "not a registered EHR"),
     "wrong aud": (lambda e, aud: e.signer.token(BASE + "/cds-services/other"), "`aud` must be the URL called"),
     "expired": (lambda e, aud: e.signer.token(aud, iat=1_700_000_000), "expired"),
+    "iat in the future": (lambda e, aud: e.signer.token(aud, iat=time.time() + 3600), "in the future"),
     "kid not in JWKS": (lambda e, aud: Signer("ES384", kid="rotated-key").token(aud), "is not in the registered"),
     "no jti": (lambda e, aud: e.signer.token(aud, drop=("jti",)), "claim `jti` is required"),
     "too long-lived": (lambda e, aud: e.signer.token(aud, lifetime=86_400), "lifetime"),
