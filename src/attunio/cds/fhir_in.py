@@ -70,6 +70,7 @@ class Evidence(msgspec.Struct, kw_only=True):
     lab_codes: dict[str, datetime | None] = msgspec.field(default_factory=dict)  # marker name -> latest
     issues: list[Issue] = msgspec.field(default_factory=list)
     used: list[str] = msgspec.field(default_factory=list)  # references of the resources used
+    scale_sources: list[str] = msgspec.field(default_factory=list)  # of the scale scores and prescriptions
     seen: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
@@ -234,6 +235,7 @@ class Mapper:
                 instrumentId=instrument.id, instrumentName=instrument.name, score=score,
                 maxScore=instrument.max_score, createdAt=at))
             self.use(ref)
+            self.evidence.scale_sources.append(ref)
 
     def lab(self, ref: str, obs: Observation, name: str | None, interpretation: set[str],
             at: datetime | None) -> None:
@@ -320,3 +322,5 @@ class Mapper:
                                     prescribedAt=fhir_instant(request.authoredOn))
         (self.evidence.orders if order else self.evidence.prescriptions).append(prescription)
         self.use(ref)
+        if not order:
+            self.evidence.scale_sources.append(ref)

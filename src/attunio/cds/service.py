@@ -202,10 +202,12 @@ def save_actions(view: hooks.PatientView, evidence: Evidence, patient: str,
     actions: list[dict[str, Any]] = []
     if view.relapse is not None:
         actions.append({"type": "create", "description": "Store the relapse early warning as a RiskAssessment",
-                        "resource": fhir_out.risk_assessment(view.relapse, patient, encounter, evidence.used)})
+                        "resource": fhir_out.risk_assessment(view.relapse, patient, encounter,
+                                                             evidence.scale_sources)})
     if view.outcome is not None:
         actions.append({"type": "create", "description": "Store the outcome score as an Observation",
-                        "resource": fhir_out.outcome_observation(view.outcome, patient, encounter, evidence.used)})
+                        "resource": fhir_out.outcome_observation(view.outcome, patient, encounter,
+                                                                 evidence.scale_sources)})
     if view.biomarker is not None:
         actions += [{"type": "create", "description": "Store a laboratory finding as an Observation",
                      "resource": resource}
