@@ -132,3 +132,10 @@ def test_a_phq9_panel_gives_its_total_and_item_9_from_components() -> None:
 def test_a_panel_with_nothing_readable_is_reported() -> None:
     evidence = mapped(observation("empty-panel", "44249-1"))
     assert "panel with no total" in evidence.issues[0].message
+
+
+def test_a_phq9_group_item_named_like_item_9_is_not_taken_for_it() -> None:
+    qr = fixture("us-core-qr-phq9.json")
+    qr["item"] = [{"linkId": "phq9", "text": "PHQ-9", "item": qr["item"]}]
+    evidence = mapped(qr)
+    assert [e.points for e in evidence.safety] == [0] and not evidence.issues

@@ -282,7 +282,7 @@ class Mapper:
         for item in flatten(response.item):
             code = item_code(item)
             points = answer_points(item.answer)
-            if phq9 and code is None and _ITEM_NINE.search(item.linkId):
+            if phq9 and code is None and item.answer and _ITEM_NINE.search(item.linkId):  # not a group
                 code = codes.PHQ9_ITEM9
             if code in codes.SAFETY_ITEMS:
                 self.evidence.safety.append(SafetyEntry(item=code, label=codes.SAFETY_ITEMS[code],
