@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from benchmarks import engines_bench, harness, instance, instructions, metering_bench, relapse_vectorised
+from benchmarks import cds_bench, engines_bench, harness, instance, instructions, metering_bench, relapse_vectorised
 from benchmarks.bodies import BODIES, body_bytes
 from benchmarks.harness import Load, Result, Server, free_port, pinned, python, python_env
 
@@ -262,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endpoints", choices=["all", "dmse"], default="all")
     parser.add_argument("--skip-http", action="store_true", help="micro-benchmarks only")
     parser.add_argument("--skip-micro", action="store_true", help="HTTP, start-up and memory only")
+    parser.add_argument("--skip-cds", action="store_true", help="leave out the CDS Hooks patient-view line")
     parser.add_argument("--skip-instructions", action="store_true",
                         help="skip the callgrind count of instructions per request (about two minutes)")
     parser.add_argument("--appliance-python", default=sys.executable,
@@ -299,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
             report["rss_mb_after_load"] = memory
             print("==> start-up", file=sys.stderr, flush=True)
             report["startup"] = startup(inst, server_cpus, rounds=5)
+    cds_bench.add_to(report, server_cpus, skip=args.skip_cds)
     if server_cpus:
         os.sched_setaffinity(0, {int(c) for c in server_cpus.split(",")})
     if not args.skip_micro:
@@ -346,6 +348,10 @@ def targets(report: dict[str, Any]) -> list[tuple[str, str, bool]]:
         worst = max(report["rss_mb_after_load"].items(), key=lambda kv: kv[1] if "appliance" in kv[0] else 0)
         out.append(("under 120 MB resident per worker", f"largest appliance worker {worst[1]:.0f} MB ({worst[0]})",
                     worst[1] < 120))
+    if "cds" in report:
+        pv = report["cds"]["patient_view"]
+        out.append(("CDS Hooks patient-view, 200-resource prefetch, p99 ≤ 50 ms",
+                    f"p99 {pv['p99_ms']:.1f} ms (p50 {pv['p50_ms']:.1f} ms)", pv["p99_ms"] <= 50))
     rv = report.get("relapse_vectorised", {})
     if "scores_only_speedup" in rv:
         out.append(("vectorised relapse scoring ≥ 50× a per-request loop, identical",
@@ -383,6 +389,8 @@ def render(report: dict[str, Any]) -> str:
         mt = report["metering_us"]
         out += ["", "durable metering on the store, µs per counted call: " + ", ".join(
             f"{k.split('_')[1]} per commit {v:.1f}" for k, v in mt.items())]
+    if "cds" in report:
+        out += ["", *cds_bench.render(report["cds"])]
     counted = report.get("instructions") or {}
     if counted:
         out += ["", f"instructions per request, in-process ({counted['engine']}, callgrind): " + ", ".join(

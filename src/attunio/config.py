@@ -96,6 +96,22 @@ class MetricsSettings(Struct, kw_only=True, forbid_unknown_fields=True):
     """File holding the scrape token (at least 32 characters, e.g. `openssl rand -hex 32`)."""
 
 
+class CdsSettings(Struct, kw_only=True, forbid_unknown_fields=True):
+    base_url: str = ""
+    """This appliance's URL as EHRs call it (`https://attunio.hospital.local:8443`): every CDS Hooks
+    JWT must carry `{base_url}/cds-services...` as its `aud`. Empty: the CDS Hooks endpoints answer 503."""
+    fhir_servers: list[str] = msgspec.field(default_factory=list)
+    """FHIR base URLs the services may fetch missing prefetch from (exact match, no trailing slash)."""
+    jwt_leeway_seconds: Annotated[int, Meta(ge=0, le=300)] = 30
+    """Clock skew allowed on a CDS Hooks JWT's `exp` and `iat`."""
+    max_token_lifetime_seconds: Annotated[int, Meta(ge=10, le=3600)] = 300
+    """Longest `exp - iat` accepted; every `jti` is remembered until its token expires."""
+    fetch_timeout_seconds: Annotated[float, Meta(gt=0, le=30)] = 3.0
+    """Total time allowed for one FHIR-server or JWKS request."""
+    fetch_max_bytes: Annotated[int, Meta(ge=1024, le=64 * 1024 * 1024)] = 4 * 1024 * 1024
+    """Largest FHIR-server or JWKS answer read; a larger one is refused."""
+
+
 class Settings(Struct, kw_only=True, forbid_unknown_fields=True):
     paths: PathsSettings = msgspec.field(default_factory=PathsSettings)
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
@@ -105,6 +121,7 @@ class Settings(Struct, kw_only=True, forbid_unknown_fields=True):
     calibration: CalibrationSettings = msgspec.field(default_factory=CalibrationSettings)
     store: StoreSettings = msgspec.field(default_factory=StoreSettings)
     metrics: MetricsSettings = msgspec.field(default_factory=MetricsSettings)
+    cds: CdsSettings = msgspec.field(default_factory=CdsSettings)
 
     @property
     def data_dir(self) -> Path:

@@ -18,10 +18,12 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "forbidden": (403, "The key is valid but not permitted to call this resource."),
     "not_found": (404, "No such endpoint. See /v1/openapi.json for the API."),
     "method_not_allowed": (405, "Wrong HTTP method for this endpoint."),
+    "precondition_failed": (412, "The data this service needs could not be obtained."),
     "payload_too_large": (413, "Request body is larger than this appliance accepts."),
     "unsupported_media_type": (415, "Send the body as application/json."),
     "rate_limited": (429, "Too many requests."),
     "server_error": (500, "Unexpected error processing the request."),
+    "service_unavailable": (503, "The service is not available right now; try again later."),
 }
 STATUS_FOR_CODE = {code: status for code, (status, _) in ERROR_CODES.items()}
 # A status the framework refuses with, to the code it is answered as (the first code listed for it).

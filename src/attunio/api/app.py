@@ -22,6 +22,7 @@ from attunio.api.metrics import MetricsEndpoint
 from attunio.api.openapi import build_openapi
 from attunio.api.routes import ping
 from attunio.api.services import Services
+from attunio.cds import routes as cds_routes
 from attunio.clock import Clock, SystemClock
 from attunio.config import Settings, load_settings
 from attunio.errors import ApiError
@@ -45,6 +46,7 @@ def routes(services: Services, metrics: MetricsEndpoint) -> list[ControllerRoute
         *static.build_routes(),
         *reference.build_routes(),  # GET /docs: the API reference page
         *metrics.routes(),  # GET /metrics, when server settings enable it
+        *cds_routes.ROUTES,  # CDS Hooks: GET /cds-services, POST /cds-services/{id}[/feedback]
     ]
 
 

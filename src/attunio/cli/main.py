@@ -13,6 +13,7 @@ from attunio.cli.apps import apps
 from attunio.cli.audit import audit
 from attunio.cli.backup import backup, restore
 from attunio.cli.common import Context, config_option, fail
+from attunio.cli.ehr import ehr
 from attunio.cli.init import init
 from attunio.cli.instance import instance
 from attunio.cli.keys import keys
@@ -39,7 +40,7 @@ def cli(click_ctx: click.Context, config: Path | None) -> None:
 
 
 for command in (init, serve, apps, keys, admins, audit, tls, license_group, usage, instance, models, backup,
-                restore):
+                restore, ehr):
     cli.add_command(command)
 
 

@@ -1,7 +1,7 @@
 """Schema migrations, applied in order and recorded in the database itself.
 
 Each concern keeps its tables in its own `schema_*.py` module (core 1–9, billing 10–19, model
-registry 20–29, operations 30–39). Append new entries; never edit one that has shipped.
+registry 20–29, operations 30–39, CDS Hooks 40–49). Append new entries; never edit one that has shipped.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from attunio.store import schema_billing, schema_models, schema_ops
+from attunio.store import schema_billing, schema_cds, schema_models, schema_ops
 from attunio.store.errors import StoreError
 
 CORE: list[tuple[int, str, str]] = [
@@ -63,7 +63,8 @@ CORE: list[tuple[int, str, str]] = [
 ]
 
 
-MIGRATIONS = sorted(CORE + schema_billing.MIGRATIONS + schema_models.MIGRATIONS + schema_ops.MIGRATIONS)
+MIGRATIONS = sorted(CORE + schema_billing.MIGRATIONS + schema_models.MIGRATIONS + schema_ops.MIGRATIONS
+                    + schema_cds.MIGRATIONS)
 
 
 def applied_versions(conn: Any) -> set[int]:
