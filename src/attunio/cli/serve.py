@@ -10,8 +10,8 @@ import uvicorn
 
 from attunio.api.transport import CoalescingHttpToolsProtocol
 from attunio.cli.common import Context, fail, pass_ctx
-from attunio.config import CONFIG_ENV
 from attunio.logs import log_config
+from attunio.settings_file import CONFIG_ENV
 from attunio.store import Store, StoreError
 
 SERVE_HOOKS: list = []  # type: ignore[type-arg]  # (settings, uvicorn kwargs) -> None: TLS registers here
@@ -24,13 +24,16 @@ SERVE_HOOKS: list = []  # type: ignore[type-arg]  # (settings, uvicorn kwargs) -
 @pass_ctx
 def serve(ctx: Context, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the API. Checks the store opens before binding the port."""
+    from attunio.cli.hooks import load_hooks
+
+    load_hooks()
     settings = ctx.settings
     try:
         Store.open(settings).close()  # a wrong key or missing store stops here, with its reason
     except StoreError as exc:
         fail(str(exc))
-    if ctx.config is not None:
-        os.environ[CONFIG_ENV] = str(ctx.config.resolve())  # workers load the same file
+    if ctx.source.path is not None:
+        os.environ[CONFIG_ENV] = str(ctx.source.path)  # workers load the same file, found once here
     kwargs: dict[str, Any] = {
         "host": host or settings.server.host,
         "port": port or settings.server.port,
