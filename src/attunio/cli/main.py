@@ -21,6 +21,9 @@ from attunio.cli.exits import INTERNAL
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("attunio.cli.init", "init", "Create the store key, the encrypted store and instance identity."),
     "serve": ("attunio.cli.serve", "serve", "Serve the API."),
+    "doctor": ("attunio.cli.doctor", "doctor", "Preflight checks: each ok, warn or fail, with a fix."),
+    "support-bundle": ("attunio.cli.support_bundle", "support_bundle",
+                       "Write a redacted archive for the vendor's support."),
     "apps": ("attunio.cli.apps", "apps", "Create and list apps."),
     "keys": ("attunio.cli.keys", "keys", "Create, list, revoke and rotate API keys."),
     "admins": ("attunio.cli.admins", "admins", "Create, list and revoke admin identities."),

@@ -17,7 +17,7 @@ from attunio.store import Store, StoreError
 SERVE_HOOKS: list = []  # type: ignore[type-arg]  # (settings, uvicorn kwargs) -> None: TLS registers here
 
 
-@click.command()
+@click.command(epilog="Examples:\n\n\b\n  attunio serve\n  attunio serve --port 9443 --workers 2\n")
 @click.option("--host", default=None, help="Override server.host.")
 @click.option("--port", type=int, default=None, help="Override server.port.")
 @click.option("--workers", type=int, default=None, help="Override server.workers.")
