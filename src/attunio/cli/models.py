@@ -104,8 +104,9 @@ def show(ctx: Context, engine: str, version: int | None, as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Run every check and report, but store nothing.")
 @click.option("--token-file", type=ExistingFile, help="Admin token file; the audit trail then names that person.")
 @click.option("--reason", default="", help="Why it is imported (audited), e.g. the vendor's release note.")
+@json_option
 @pass_ctx
-def import_(ctx: Context, file: Path, dry_run: bool, token_file: Path | None, reason: str) -> None:
+def import_(ctx: Context, file: Path, dry_run: bool, token_file: Path | None, reason: str, as_json: bool) -> None:
     """Verify a signed calibration bundle and store it as a candidate. Every check runs first."""
     limit = ctx.settings.calibration.max_bundle_bytes
     if file.stat().st_size > limit:
@@ -119,12 +120,19 @@ def import_(ctx: Context, file: Path, dry_run: bool, token_file: Path | None, re
         try:
             if dry_run:
                 bundle = service.verify(data)
+                if as_json:
+                    click.echo(json.dumps({"ok": True, "stored": False, "engine": bundle.payload.engine,
+                                           "version": bundle.payload.version, "signer": bundle.signer}))
+                    return
                 click.echo(f"bundle ok: {bundle.payload.engine} version {bundle.payload.version} "
                            f"signed by {bundle.signer}; nothing stored (--dry-run)")
                 return
             version = service.import_bundle(data, actor=who, reason=reason)
         except BundleRefused as exc:
             fail(f"bundle refused ({exc.reason}): {exc.message}")
+    if as_json:
+        click.echo(json.dumps({"ok": True, "stored": True, "version": msgspec.to_builtins(version)}, indent=2))
+        return
     click.echo(f"imported {version.engine} version {version.version} as a candidate "
                f"(signed by {version.signer}, expires {version.expires_at})")
     click.echo(f"next: attunio models compare {version.engine} --candidate {version.version} --dataset FILE")
@@ -135,12 +143,16 @@ def import_(ctx: Context, file: Path, dry_run: bool, token_file: Path | None, re
 @click.argument("version", type=int)
 @reason_option
 @token_option
+@json_option
 @pass_ctx
-def promote(ctx: Context, engine: str, version: int, reason: str, token_file: Path | None) -> None:
+def promote(ctx: Context, engine: str, version: int, reason: str, token_file: Path | None, as_json: bool) -> None:
     """Make candidate VERSION the one version ENGINE answers with (reviewer only)."""
     token = read_token(token_file)
     with calibration(ctx) as service:
         promoted = service.promote(engine, version, token=token, reason=reason)
+    if as_json:
+        click.echo(json.dumps({"ok": True, "active": msgspec.to_builtins(promoted)}, indent=2))
+        return
     click.echo(f"promoted {engine} version {promoted.version} by {promoted.promoted_by}; "
                "every worker answers with it from its next request")
 
@@ -150,12 +162,17 @@ def promote(ctx: Context, engine: str, version: int, reason: str, token_file: Pa
 @click.option("--to", "version", type=int, help="The earlier version to re-activate (default: the previous one).")
 @reason_option
 @token_option
+@json_option
 @pass_ctx
-def rollback(ctx: Context, engine: str, version: int | None, reason: str, token_file: Path | None) -> None:
+def rollback(ctx: Context, engine: str, version: int | None, reason: str, token_file: Path | None,
+             as_json: bool) -> None:
     """Re-activate an earlier version of ENGINE (reviewer only)."""
     token = read_token(token_file)
     with calibration(ctx) as service:
         active = service.rollback(engine, version, token=token, reason=reason)
+    if as_json:
+        click.echo(json.dumps({"ok": True, "active": msgspec.to_builtins(active)}, indent=2))
+        return
     click.echo(f"rolled {engine} back to version {active.version}; every worker answers with it from its next request")
 
 
@@ -163,12 +180,16 @@ def rollback(ctx: Context, engine: str, version: int | None, reason: str, token_
 @engine_argument
 @reason_option
 @token_option
+@json_option
 @pass_ctx
-def reset(ctx: Context, engine: str, reason: str, token_file: Path | None) -> None:
+def reset(ctx: Context, engine: str, reason: str, token_file: Path | None, as_json: bool) -> None:
     """Return ENGINE to its shipped default parameters (reviewer only)."""
     token = read_token(token_file)
     with calibration(ctx) as service:
         service.reset(engine, token=token, reason=reason)
+    if as_json:
+        click.echo(json.dumps({"ok": True, "engine": engine, "active": None, "shipped_defaults": True}))
+        return
     click.echo(f"{engine} runs its shipped defaults again; every worker answers with them from its next request")
 
 

@@ -65,8 +65,9 @@ def show(ctx: Context, month: str | None, as_json: bool) -> None:
 @usage.command("report", epilog=USAGE_EXAMPLES)
 @click.option("--month", required=True, help="YYYY-MM, the billing month to report.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@json_option
 @pass_ctx
-def report(ctx: Context, month: str, output: Path) -> None:
+def report(ctx: Context, month: str, output: Path, as_json: bool) -> None:
     """Write the month's usage report, signed by this instance, for the vendor."""
     month = _month(month, ctx)
     if output.exists():
@@ -79,6 +80,11 @@ def report(ctx: Context, month: str, output: Path) -> None:
     fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
+    if as_json:
+        click.echo(json.dumps({"ok": True, "file": str(output.resolve()), "month": made.month,
+                               "sequence": made.sequence, "total": made.total, "allowance": made.allowance,
+                               "overage": made.overage}, indent=2))
+        return
     click.echo(
         f"wrote {output}: {made.month}, report #{made.sequence}, {made.total} calls, "
         f"allowance {made.allowance}, overage {made.overage}"
