@@ -16,9 +16,15 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from attunio.settings_file import (
+    CONFIG_ENV,
+    MissingSettingsFile,
+    SettingsSource,
+    find_settings_file,
+    resolve_relative_paths,
+)
+
 ENV_PREFIX = "ATTUNIO_"
-CONFIG_ENV = "ATTUNIO_CONFIG"
-DEFAULT_CONFIG = Path("config/attunio.toml")
 
 Port = Annotated[int, Meta(ge=1, le=65535)]
 
@@ -163,17 +169,28 @@ def _parse_env_value(raw: str) -> Any:
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the file in force (settings_file.py says which) and ATTUNIO_* variables."""
+    return load_settings_from(settings_source(path, environ), environ)
+
+
+def settings_source(path: Path | None = None, environ: Mapping[str, str] | None = None) -> SettingsSource:
+    try:
+        return find_settings_file(path, os.environ if environ is None else environ)
+    except MissingSettingsFile as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def load_settings_from(source: SettingsSource, environ: Mapping[str, str] | None = None) -> Settings:
     environ = os.environ if environ is None else environ
-    if path is None:
-        path = Path(environ.get(CONFIG_ENV, str(DEFAULT_CONFIG)))
     raw: dict[str, Any] = {}
-    if path.exists():
+    if source.path is not None:
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            raw = tomllib.loads(source.path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    elif CONFIG_ENV in environ:
-        raise ConfigError(f"{CONFIG_ENV} names {path}, which does not exist")
+            raise ConfigError(f"{source.path}: not valid TOML: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{source.path}: cannot be read ({exc.__class__.__name__})") from None
+        resolve_relative_paths(raw, source.base)
 
     by_env = {env_name(name): name for name in setting_names()}
     for key, value in environ.items():

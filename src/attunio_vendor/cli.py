@@ -12,6 +12,7 @@ from typing import Any
 import click
 import msgspec
 
+from attunio import __version__
 from attunio.crypto.ed25519 import key_id
 from attunio.crypto.envelope import CALIBRATION_PAYLOAD_TYPE, sign_envelope
 from attunio.crypto.license_file import LicenseClaims, sign_license
@@ -41,7 +42,10 @@ def parse_time(value: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog="Examples:\n\n\b\n  attunio-vendor keygen --out vendor-2027\n"
+                    "  attunio-vendor issue-license --help\n  attunio-vendor verify-usage-report --help\n")
+@click.version_option(__version__, "-V", "--version", prog_name="attunio-vendor")
 def main() -> None:
     """Vendor tool for Attunio licenses, usage reports and calibration bundles."""
 

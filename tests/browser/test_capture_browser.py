@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import array
 import json
+import os
 import shutil
 import subprocess
 import wave
@@ -26,7 +27,9 @@ from tests.conftest import Served
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts" / "capture"
-CHROMIUM = "/usr/bin/chromium"
+# Debian names it chromium, Ubuntu's deb chromium-browser; CHROMIUM_PATH names any other build.
+CHROMIUM = (os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+            or "/usr/bin/chromium")
 RUNNER = HERE / "capture_run.mjs"
 
 pytestmark = pytest.mark.browser

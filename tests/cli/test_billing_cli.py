@@ -53,7 +53,8 @@ def test_init_makes_an_instance_signing_key_that_instance_show_prints(run) -> No
 
 
 def test_install_and_show(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    assert "No license is installed" in run("license", "show").output
+    none = run("license", "show", ok=False)
+    assert "No license is installed" in none.output and none.exit_code == 5
     installed = run("license", "install", license_file(tmp_path)).output
     assert "installed   LIC-2026-0001" in installed and "state       valid" in installed
     shown = run("license", "show").output
@@ -74,7 +75,7 @@ def test_install_and_show(run, tmp_path: Path) -> None:  # type: ignore[no-untyp
 def test_install_refuses_with_a_clear_reason(run, tmp_path: Path, claims: dict[str, object], reason: str) -> None:  # type: ignore[no-untyped-def]
     refused = run("license", "install", license_file(tmp_path, **claims), ok=False)
     assert refused.exit_code == 1 and reason in refused.output
-    assert "No license is installed" in run("license", "show").output
+    assert "No license is installed" in run("license", "show", ok=False).output
 
 
 def test_install_refuses_an_altered_file_and_an_unknown_signer(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,6 @@ from attunio.validation import RequestInvalid, decode_request
 
 NOW = datetime(2026, 6, 28, 15, 4, 5, 123456, tzinfo=UTC)
 GOLDEN = Path(__file__).parent / "golden"
-CONFORMANCE = Path(__file__).resolve().parents[3] / "shared" / "conformance"
 SPEC_BY_PATH = {spec.path: spec for spec in ENGINES.values()}
 
 

@@ -8,6 +8,7 @@ from typing import NamedTuple
 import click
 
 from attunio.cli.common import Context, fail, pass_ctx
+from attunio.cli.exits import CONFIG
 from attunio.cli.instance import init_signing_key
 from attunio.cli.tls import init_certificate
 from attunio.config import Settings
@@ -31,7 +32,8 @@ INIT_STEPS: tuple[InitStep, ...] = (
 )
 
 
-@click.command()
+@click.command(epilog="Examples:\n\n\b\n  attunio init\n"
+                      "  attunio --config /etc/attunio/attunio.toml init --existing-key")
 @click.option("--existing-key", is_flag=True,
               help="Never create a store key: use the one provided (a container secret), or stop.")
 @pass_ctx
@@ -39,14 +41,17 @@ def init(ctx: Context, existing_key: bool) -> None:
     """Create the store key, the encrypted store and instance identity. Idempotent: an existing key
     file or store is never overwritten; a second run only checks that they open."""
     settings = ctx.settings
+    where = ctx.source.path or "(none: built-in defaults)"
+    click.echo(f"settings    {where}")
     key_file, store_path = settings.key_file, settings.store_path
     if store_path.exists() and not key_file.exists():
         fail(f"a store exists at {store_path} but its key file {key_file} is missing; restore the key "
-             "file (a new key would not open the store, and the store is never replaced)")
+             "file (a new key would not open the store, and the store is never replaced)", CONFIG, kind="store")
     if existing_key and not key_file.exists():
         # In a container the key must come from a secret mount: a key made here would live on a
         # temporary filesystem and the store would be unreadable after the next restart.
-        fail(f"store key file {key_file} does not exist and --existing-key was given; mount the key secret")
+        fail(f"store key file {key_file} does not exist and --existing-key was given; mount the key secret",
+             CONFIG, kind="store")
     if key_file.exists():
         click.echo(f"store key   {key_file} (exists, kept)")
     else:
@@ -55,12 +60,12 @@ def init(ctx: Context, existing_key: bool) -> None:
     try:
         store = Store.open(settings, create=not store_path.exists())
     except StoreError as exc:
-        fail(str(exc))
+        fail(str(exc), CONFIG, kind="store")
     try:
         store.check_pages()
     except StoreError as exc:
         store.close()
-        fail(str(exc))
+        fail(str(exc), CONFIG, kind="store")
     try:
         created = ensure_instance(store)
         click.echo(f"store       {store_path} ({'created' if created else 'exists, opened'})")

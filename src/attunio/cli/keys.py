@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import click
 
-from attunio.cli.common import Context, actor, as_rows, clear_errors, emit_table, pass_ctx
-from attunio.services.access import AccessService, KeyRecord
+from attunio.cli.common import Context, actor, clear_errors, echo_json, emit_table, json_option, pass_ctx
 
-COLUMNS = ["id", "app_id", "prefix", "last4", "key_type", "mode", "label", "created_at", "last_used_at",
-           "revoked_at"]
+if TYPE_CHECKING:
+    from attunio.services.access import KeyRecord
+
+# The default view names things (app by name, key by its label and visible characters); `-o wide`
+# adds the ids and origins a script or an audit needs. --json always carries every field.
+NARROW = ["id", "label", "app", "key", "type", "mode", "created_at", "last_used_at", "status"]
+WIDE = [*NARROW, "app_id", "allowed_origins", "revoked_at"]
+EXAMPLES = """Examples:
+
+\b
+  attunio keys create --app EHR --create-app --label epic-prod
+  attunio keys create --app Telehealth --type publishable --origin https://tele.example
+  attunio keys list -o wide
+  attunio keys rotate key_0123456789abcdef --reason "left on a shared drive"
+"""
 
 
-def _show_once(record: KeyRecord, key: str) -> None:
+def _record(record: KeyRecord, key: str | None = None) -> dict[str, Any]:
+    import msgspec
+
+    data: dict[str, Any] = msgspec.to_builtins(record)
+    if key is not None:
+        data["key"] = key
+    return data
+
+
+def _show_once(record: KeyRecord, key: str, as_json: bool) -> None:
+    if as_json:
+        echo_json({"ok": True, "key": _record(record, key), "shown_once": True})
+        return
     click.echo(f"created {record.key_type} {record.mode} key {record.id} for app {record.app_id}")
     if record.allowed_origins:
         click.echo(f"allowed origins: {', '.join(record.allowed_origins)}")
@@ -24,7 +50,7 @@ def keys() -> None:
     """Create, list, revoke and rotate API keys."""
 
 
-@keys.command("create")
+@keys.command("create", epilog=EXAMPLES)
 @click.option("--app", "app_ref", required=True, help="App id or name that owns the key.")
 @click.option("--type", "key_type", type=click.Choice(["secret", "publishable"]), default="secret",
               show_default=True, help="secret (server-side, all endpoints) or publishable (browser, Digital MSE only).")
@@ -34,10 +60,13 @@ def keys() -> None:
 @click.option("--label", default="", help="A note to tell keys apart, e.g. the system that holds it.")
 @click.option("--create-app", is_flag=True, help="Create the app first if it does not exist.")
 @click.option("--replace-label", is_flag=True, help="Revoke this app's other active keys with the same label.")
+@json_option
 @pass_ctx
 def create(ctx: Context, app_ref: str, key_type: str, mode: str, origins: tuple[str, ...], label: str,
-           create_app: bool, replace_label: bool) -> None:
-    """Create a key and print it once."""
+           create_app: bool, replace_label: bool, as_json: bool) -> None:
+    """Create a key and print it once (under --json, in the `key.key` field)."""
+    from attunio.services.access import AccessService
+
     with ctx.store() as store, clear_errors():
         service = AccessService(store, ctx.clock)
         if create_app and not any(app_ref in (a.id, a.name) for a in service.list_apps()):
@@ -48,38 +77,65 @@ def create(ctx: Context, app_ref: str, key_type: str, mode: str, origins: tuple[
             for old in service.list_keys(record.app_id):
                 if old.id != record.id and old.label == label and not old.revoked_at:
                     service.revoke_key(old.id, actor=actor(), reason=f"replaced by {record.id}")
-    _show_once(record, key)
+    _show_once(record, key, as_json)
 
 
-@keys.command("list")
+@keys.command("list", epilog=EXAMPLES)
 @click.option("--app", "app_ref", default=None, help="Only this app's keys.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("-o", "--output", "output", type=click.Choice(["table", "wide"]), default="table",
+              show_default=True, help="wide: also key ids of apps, allowed origins and the revocation time.")
+@json_option
 @pass_ctx
-def list_(ctx: Context, app_ref: str | None, as_json: bool) -> None:
-    """List keys (prefix and last four characters only; keys themselves are never stored)."""
+def list_(ctx: Context, app_ref: str | None, output: str, as_json: bool) -> None:
+    """List keys: label, app, the visible characters (prefix…last four), type, mode, created, last
+    used (recorded at most once a minute per worker) and status. Keys themselves are never stored."""
+    from attunio.services.access import AccessService
+
     with ctx.store() as store, clear_errors():
-        rows = as_rows(AccessService(store, ctx.clock).list_keys(app_ref))
-    emit_table(rows, COLUMNS if as_json else [*COLUMNS[:8], "revoked_at"], as_json)
+        service = AccessService(store, ctx.clock)
+        names = {app.id: app.name for app in service.list_apps()}
+        records = service.list_keys(app_ref)
+    if as_json:
+        echo_json([{**_record(r), "app_name": names.get(r.app_id)} for r in records])
+        return
+    rows = [{"id": r.id, "label": r.label or "-", "app": names.get(r.app_id, r.app_id),
+             "key": f"{r.prefix}…{r.last4}", "type": r.key_type, "mode": r.mode, "created_at": r.created_at,
+             "last_used_at": r.last_used_at or "never", "status": "revoked" if r.revoked_at else "active",
+             "app_id": r.app_id, "allowed_origins": ",".join(r.allowed_origins) or "-",
+             "revoked_at": r.revoked_at or "-"} for r in records]
+    emit_table(rows, WIDE if output == "wide" else NARROW, as_json=False)
 
 
-@keys.command("revoke")
+@keys.command("revoke", epilog=EXAMPLES)
 @click.argument("key_id")
 @click.option("--reason", default="", help="Why, for the audit trail.")
+@json_option
 @pass_ctx
-def revoke(ctx: Context, key_id: str, reason: str) -> None:
+def revoke(ctx: Context, key_id: str, reason: str, as_json: bool) -> None:
     """Revoke KEY_ID; every worker refuses it from its next request."""
+    from attunio.services.access import AccessService
+
     with ctx.store() as store, clear_errors():
         record = AccessService(store, ctx.clock).revoke_key(key_id, actor=actor(), reason=reason)
+    if as_json:
+        echo_json({"ok": True, "key": _record(record)})
+        return
     click.echo(f"revoked {record.id} at {record.revoked_at}")
 
 
-@keys.command("rotate")
+@keys.command("rotate", epilog=EXAMPLES)
 @click.argument("key_id")
 @click.option("--reason", default="", help="Why, for the audit trail.")
+@json_option
 @pass_ctx
-def rotate(ctx: Context, key_id: str, reason: str) -> None:
+def rotate(ctx: Context, key_id: str, reason: str, as_json: bool) -> None:
     """Issue a replacement for KEY_ID (same app, type, mode, origins) and revoke KEY_ID at once."""
+    from attunio.services.access import AccessService
+
     with ctx.store() as store, clear_errors():
         record, key = AccessService(store, ctx.clock).rotate_key(key_id, actor=actor(), reason=reason)
+    if as_json:
+        echo_json({"ok": True, "revoked": key_id, "key": _record(record, key), "shown_once": True})
+        return
     click.echo(f"revoked {key_id}")
-    _show_once(record, key)
+    _show_once(record, key, as_json=False)

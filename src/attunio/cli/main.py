@@ -1,58 +1,105 @@
-"""The `attunio` command."""
+"""The `attunio` command.
+
+Subcommands are imported only when they run (a lazy group), so `attunio --version` and `--help`
+do not load the store driver, numpy or the web stack.
+"""
 
 from __future__ import annotations
 
+import importlib
+import sys
+import traceback
 from pathlib import Path
 
 import click
-import sqlcipher3
 
 from attunio import __version__
-from attunio.cli.admins import admins
-from attunio.cli.apps import apps
-from attunio.cli.audit import audit
-from attunio.cli.backup import backup, restore
 from attunio.cli.common import Context, config_option, fail
-from attunio.cli.ehr import ehr
-from attunio.cli.init import init
-from attunio.cli.instance import instance
-from attunio.cli.keys import keys
-from attunio.cli.license import license_group
-from attunio.cli.models import models
-from attunio.cli.serve import serve
-from attunio.cli.tls import tls
-from attunio.cli.usage import usage
-from attunio.config import ConfigError, load_settings
-from attunio.store.db import damaged
+from attunio.cli.exits import BAD_STATE, INTERNAL
+
+# name -> (module, attribute, one-line summary shown by `attunio --help` without importing it)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("attunio.cli.init", "init", "Create the store key, the encrypted store and instance identity."),
+    "serve": ("attunio.cli.serve", "serve", "Serve the API."),
+    "doctor": ("attunio.cli.doctor", "doctor", "Preflight checks: each ok, warn or fail, with a fix."),
+    "support-bundle": ("attunio.cli.support_bundle", "support_bundle",
+                       "Write a redacted archive for the vendor's support."),
+    "apps": ("attunio.cli.apps", "apps", "Create and list apps."),
+    "keys": ("attunio.cli.keys", "keys", "Create, list, revoke and rotate API keys."),
+    "admins": ("attunio.cli.admins", "admins", "Create, list and revoke admin identities."),
+    "audit": ("attunio.cli.audit", "audit", "Verify and export the audit trail of admin actions."),
+    "tls": ("attunio.cli.tls", "tls", "Inspect the TLS certificate and settings in force."),
+    "license": ("attunio.cli.license", "license_group", "Install and inspect the license."),
+    "usage": ("attunio.cli.usage", "usage", "Metered live usage and the monthly usage report."),
+    "instance": ("attunio.cli.instance", "instance", "This appliance's identity, for the vendor."),
+    "models": ("attunio.cli.models", "models", "Calibrated model versions: import, compare, promote, roll back."),
+    "backup": ("attunio.cli.backup", "backup", "Write an encrypted snapshot of the store while serving."),
+    "restore": ("attunio.cli.backup", "restore", "Verify a backup, then replace the store with it."),
+    "ehr": ("attunio.cli.ehr", "ehr", "Register the EHRs allowed to call the CDS Hooks services."),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, summary) for name, (_, _, summary) in COMMANDS.items()])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog="Examples:\n\n\b\n  attunio init\n  attunio doctor\n"
+                    "  attunio keys create --app EHR --create-app --label epic-prod\n"
+                    "  attunio --config /etc/attunio/attunio.toml keys list -o wide\n\n"
+                    "Exit codes: 0 ok, 1 refused, 2 usage, 3 not set up, 4 warning, 5 bad state, "
+                    "70 internal error (docs/operations.md).")
 @config_option
-@click.version_option(__version__, prog_name="attunio")
+@click.version_option(__version__, "-V", "--version", prog_name="attunio")
 @click.pass_context
 def cli(click_ctx: click.Context, config: Path | None) -> None:
     """Attunio Appliance: the Attunio Clinical Intelligence API, self-hosted.
 
-    Start with `attunio init`, create an app and a key, then `attunio serve`.
-    Settings come from config/attunio.toml and ATTUNIO_* variables (docs/operations.md).
+    Start with `attunio init`, create an app and a key, then `attunio serve`; `attunio doctor`
+    checks the setup. Settings come from a settings file and ATTUNIO_* variables (docs/operations.md).
     """
-    click_ctx.obj = Context(config)
-
-
-for command in (init, serve, apps, keys, admins, audit, tls, license_group, usage, instance, models, backup,
-                restore, ehr):
-    cli.add_command(command)
+    click_ctx.ensure_object(Context).config = config
 
 
 def main() -> None:
+    """Run the command; an exception nothing expected is a bug: its traceback, then exit 70."""
     try:
-        cli()
-    except sqlcipher3.DatabaseError as exc:
-        # A page found damaged in the middle of a command: its reason, not a traceback.
-        fail(damaged(_store_path(), exc))
+        cli(obj=Context(None))
+    except Exception as exc:  # the last resort, reported as what it is
+        if _damaged_store(exc):  # a page found damaged in the middle of a command: its reason, not a traceback
+            from attunio.store.db import damaged
+
+            fail(damaged(_store_path(), exc), BAD_STATE, kind="store")
+        traceback.print_exc(file=sys.stderr)
+        click.secho(f"error: internal error ({exc.__class__.__name__}); this is a bug. Please send the "
+                    "traceback above and `attunio support-bundle` to the vendor.", fg="red", err=True)
+        sys.exit(INTERNAL)
+
+
+def _damaged_store(exc: Exception) -> bool:
+    if not exc.__class__.__module__.startswith("sqlcipher3"):
+        return False  # the driver is imported only to classify its own errors
+    import sqlcipher3
+
+    return isinstance(exc, sqlcipher3.DatabaseError)
 
 
 def _store_path() -> Path | str:
+    from attunio.config import ConfigError, load_settings
+
     try:
         return load_settings().store_path
     except ConfigError:

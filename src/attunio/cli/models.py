@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import msgspec
 
-from attunio.cli.common import Context, actor, clear_errors, emit_table, fail, pass_ctx, vendor_trust
+from attunio.cli.common import Context, actor, clear_errors, emit_table, fail, json_option, pass_ctx, vendor_trust
 from attunio.cli.models_output import print_report, print_version, progress_bar
 from attunio.engines import ENGINES
 from attunio.services.admins import AdminService
@@ -26,6 +26,16 @@ token_option = click.option(
     "--token-file", type=ExistingFile,
     help="File holding the reviewer's admin token (else it is asked for, without echo).",
 )
+MODELS_EXAMPLES = """Examples:
+
+\b
+  attunio models list
+  attunio models import relapse-v3.attbundle --dry-run
+  attunio models compare relapse --candidate 3 --dataset ward7.jsonl
+  attunio models promote relapse 3 --reason "validated on ward 7 data" --token-file reviewer.token
+  attunio models rollback relapse --reason "alert rate doubled" --token-file reviewer.token
+"""
+
 reason_option = click.option("--reason", required=True, help="Why, in words a later reader understands (audited).")
 
 
@@ -47,9 +57,9 @@ def models() -> None:
     """Calibrated model versions: import, compare, promote, roll back, reset (docs/calibration.md)."""
 
 
-@models.command("list")
+@models.command("list", epilog=MODELS_EXAMPLES)
 @click.option("--engine", type=click.Choice(sorted(ENGINES)), help="Only this engine.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@json_option
 @pass_ctx
 def list_(ctx: Context, engine: str | None, as_json: bool) -> None:
     """Every engine's active version and every imported version."""
@@ -68,10 +78,10 @@ def list_(ctx: Context, engine: str | None, as_json: bool) -> None:
     emit_table(rows, ["engine", "version", "state", "expires_at", "imported_at", "promoted_by"], as_json)
 
 
-@models.command("show")
+@models.command("show", epilog=MODELS_EXAMPLES)
 @engine_argument
 @click.argument("version", type=int, required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @pass_ctx
 def show(ctx: Context, engine: str, version: int | None, as_json: bool) -> None:
     """One version's parameters (against the shipped defaults), metrics and provenance; without
@@ -89,13 +99,14 @@ def show(ctx: Context, engine: str, version: int | None, as_json: bool) -> None:
     print_version(engine, model, params, record, history)
 
 
-@models.command("import")
+@models.command("import", epilog=MODELS_EXAMPLES)
 @click.argument("file", type=ExistingFile)
 @click.option("--dry-run", is_flag=True, help="Run every check and report, but store nothing.")
 @click.option("--token-file", type=ExistingFile, help="Admin token file; the audit trail then names that person.")
 @click.option("--reason", default="", help="Why it is imported (audited), e.g. the vendor's release note.")
+@json_option
 @pass_ctx
-def import_(ctx: Context, file: Path, dry_run: bool, token_file: Path | None, reason: str) -> None:
+def import_(ctx: Context, file: Path, dry_run: bool, token_file: Path | None, reason: str, as_json: bool) -> None:
     """Verify a signed calibration bundle and store it as a candidate. Every check runs first."""
     limit = ctx.settings.calibration.max_bundle_bytes
     if file.stat().st_size > limit:
@@ -109,66 +120,86 @@ def import_(ctx: Context, file: Path, dry_run: bool, token_file: Path | None, re
         try:
             if dry_run:
                 bundle = service.verify(data)
+                if as_json:
+                    click.echo(json.dumps({"ok": True, "stored": False, "engine": bundle.payload.engine,
+                                           "version": bundle.payload.version, "signer": bundle.signer}))
+                    return
                 click.echo(f"bundle ok: {bundle.payload.engine} version {bundle.payload.version} "
                            f"signed by {bundle.signer}; nothing stored (--dry-run)")
                 return
             version = service.import_bundle(data, actor=who, reason=reason)
         except BundleRefused as exc:
             fail(f"bundle refused ({exc.reason}): {exc.message}")
+    if as_json:
+        click.echo(json.dumps({"ok": True, "stored": True, "version": msgspec.to_builtins(version)}, indent=2))
+        return
     click.echo(f"imported {version.engine} version {version.version} as a candidate "
                f"(signed by {version.signer}, expires {version.expires_at})")
     click.echo(f"next: attunio models compare {version.engine} --candidate {version.version} --dataset FILE")
 
 
-@models.command("promote")
+@models.command("promote", epilog=MODELS_EXAMPLES)
 @engine_argument
 @click.argument("version", type=int)
 @reason_option
 @token_option
+@json_option
 @pass_ctx
-def promote(ctx: Context, engine: str, version: int, reason: str, token_file: Path | None) -> None:
+def promote(ctx: Context, engine: str, version: int, reason: str, token_file: Path | None, as_json: bool) -> None:
     """Make candidate VERSION the one version ENGINE answers with (reviewer only)."""
     token = read_token(token_file)
     with calibration(ctx) as service:
         promoted = service.promote(engine, version, token=token, reason=reason)
+    if as_json:
+        click.echo(json.dumps({"ok": True, "active": msgspec.to_builtins(promoted)}, indent=2))
+        return
     click.echo(f"promoted {engine} version {promoted.version} by {promoted.promoted_by}; "
                "every worker answers with it from its next request")
 
 
-@models.command("rollback")
+@models.command("rollback", epilog=MODELS_EXAMPLES)
 @engine_argument
 @click.option("--to", "version", type=int, help="The earlier version to re-activate (default: the previous one).")
 @reason_option
 @token_option
+@json_option
 @pass_ctx
-def rollback(ctx: Context, engine: str, version: int | None, reason: str, token_file: Path | None) -> None:
+def rollback(ctx: Context, engine: str, version: int | None, reason: str, token_file: Path | None,
+             as_json: bool) -> None:
     """Re-activate an earlier version of ENGINE (reviewer only)."""
     token = read_token(token_file)
     with calibration(ctx) as service:
         active = service.rollback(engine, version, token=token, reason=reason)
+    if as_json:
+        click.echo(json.dumps({"ok": True, "active": msgspec.to_builtins(active)}, indent=2))
+        return
     click.echo(f"rolled {engine} back to version {active.version}; every worker answers with it from its next request")
 
 
-@models.command("reset")
+@models.command("reset", epilog=MODELS_EXAMPLES)
 @engine_argument
 @reason_option
 @token_option
+@json_option
 @pass_ctx
-def reset(ctx: Context, engine: str, reason: str, token_file: Path | None) -> None:
+def reset(ctx: Context, engine: str, reason: str, token_file: Path | None, as_json: bool) -> None:
     """Return ENGINE to its shipped default parameters (reviewer only)."""
     token = read_token(token_file)
     with calibration(ctx) as service:
         service.reset(engine, token=token, reason=reason)
+    if as_json:
+        click.echo(json.dumps({"ok": True, "engine": engine, "active": None, "shipped_defaults": True}))
+        return
     click.echo(f"{engine} runs its shipped defaults again; every worker answers with them from its next request")
 
 
-@models.command("compare")
+@models.command("compare", epilog=MODELS_EXAMPLES)
 @engine_argument
 @click.option("--candidate", "candidate", type=int, required=True, help="The imported version to compare.")
 @click.option("--dataset", type=ExistingFile, required=True,
               help="JSON lines: request bodies, or {\"request\": …, \"outcome\": 0|1}.")
 @click.option("--per-request", is_flag=True, help="Score one request at a time instead of vectorised.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@json_option
 @pass_ctx
 def compare(ctx: Context, engine: str, candidate: int, dataset: Path, per_request: bool, as_json: bool) -> None:
     """Score an evaluation set under the active and the candidate parameters and compare."""

@@ -17,9 +17,10 @@ from attunio.cli.backup import serve_lock
 from attunio.cli.billing_common import check_vendor_trust
 from attunio.cli.common import Context, fail, pass_ctx
 from attunio.cli.tls import serve_tls
-from attunio.config import CONFIG_ENV, ConfigError, Settings
+from attunio.config import ConfigError, Settings
 from attunio.logs import log_config
 from attunio.metrics.counters import reset as reset_request_counts
+from attunio.settings_file import CONFIG_ENV
 from attunio.store import Store, StoreError
 from attunio.tls.handshake import HandshakeTimeoutLoop
 
@@ -41,7 +42,7 @@ SERVE_STEPS: tuple[ServeStep, ...] = (
 )
 
 
-@click.command()
+@click.command(epilog="Examples:\n\n\b\n  attunio serve\n  attunio serve --port 9443 --workers 2\n")
 @click.option("--host", default=None, help="Override server.host.")
 @click.option("--port", type=int, default=None, help="Override server.port.")
 @click.option("--workers", type=int, default=None, help="Override server.workers.")
@@ -62,8 +63,8 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     except ConfigError as exc:
         fail(str(exc))
     reset_request_counts(settings.data_dir)  # counts start from zero with every start
-    if ctx.config is not None:
-        os.environ[CONFIG_ENV] = str(ctx.config.resolve())  # workers load the same file
+    if ctx.source.path is not None:
+        os.environ[CONFIG_ENV] = str(ctx.source.path)  # workers load the same file, found once here
     limit_warning = ensure_file_limit(settings.server.max_connections)  # workers inherit the raised limit
     if limit_warning is not None:
         click.secho(f"warning: {limit_warning}", fg="yellow", err=True)

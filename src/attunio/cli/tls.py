@@ -11,7 +11,8 @@ from typing import Any
 
 import click
 
-from attunio.cli.common import Context, fail, pass_ctx
+from attunio.cli.common import Context, echo_json, fail, json_option, pass_ctx
+from attunio.cli.exits import CONFIG
 from attunio.clock import SystemClock
 from attunio.config import Settings
 from attunio.tls.certs import ensure_self_signed
@@ -24,18 +25,33 @@ def tls() -> None:
     """Inspect the TLS certificate and settings in force."""
 
 
-@tls.command("show")
+@tls.command("show", epilog="Examples:\n\n\b\n  attunio tls show\n  attunio tls show --json | jq .days_left\n")
+@json_option
 @pass_ctx
-def show(ctx: Context) -> None:
+def show(ctx: Context, as_json: bool) -> None:
     """Print the serving certificate's subject, names, issuer, expiry and the TLS profile."""
     settings = ctx.settings
-    if not settings.tls.enabled:
+    if not settings.tls.enabled and not as_json:
         click.echo("TLS is off (tls.enabled = false): the appliance serves plain HTTP.")
     try:
         summary = summarize_configured(settings.tls, settings.data_dir)
     except TlsError as exc:
-        fail(f"{exc}\nno certificate yet? `attunio init` makes a self-signed one")
-    for line in describe(summary, settings.tls, ctx.clock.now()):
+        fail(f"{exc}\nno certificate yet? `attunio init` makes a self-signed one", CONFIG, kind="tls")
+    now = ctx.clock.now()
+    if as_json:
+        echo_json({
+            "ok": True, "enabled": settings.tls.enabled, "profile": settings.tls.profile,
+            "certificate": str(summary.path), "subject": summary.subject, "issuer": summary.issuer,
+            "self_signed": summary.self_signed, "dns_names": list(summary.dns_names),
+            "ip_addresses": list(summary.ip_addresses), "not_before": summary.not_before.isoformat(),
+            "not_after": summary.not_after.isoformat(), "days_left": int(summary.days_left(now)),
+            "key": summary.key, "serial": summary.serial, "sha256": summary.sha256,
+            "chain_length": summary.chain_length, "client_ca_file": settings.tls.client_ca_file or None,
+            "client_crl_file": settings.tls.client_crl_file or None,
+            "warnings": tls_warnings(settings.tls, summary, now),
+        })
+        return
+    for line in describe(summary, settings.tls, now):
         click.echo(line)
 
 

@@ -10,7 +10,7 @@ import click
 import msgspec
 
 from attunio.cli.billing_common import registry
-from attunio.cli.common import Context, actor, fail, pass_ctx
+from attunio.cli.common import Context, actor, fail, json_option, pass_ctx
 from attunio.services.usage_reports import create_report, current_month, month_bounds, summarize
 
 
@@ -23,14 +23,23 @@ def _month(value: str | None, ctx: Context) -> str:
     return month
 
 
+USAGE_EXAMPLES = """Examples:
+
+\b
+  attunio usage show
+  attunio usage show --month 2026-11 --json
+  attunio usage report --month 2026-11 -o usage-2026-11.json
+"""
+
+
 @click.group()
 def usage() -> None:
     """Metered live usage and the monthly usage report for the vendor."""
 
 
-@usage.command("show")
+@usage.command("show", epilog=USAGE_EXAMPLES)
 @click.option("--month", default=None, help="YYYY-MM (default: the current UTC month).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@json_option
 @pass_ctx
 def show(ctx: Context, month: str | None, as_json: bool) -> None:
     """Allowance, used, remaining and overage for a month, with per-app and per-endpoint counts."""
@@ -53,11 +62,12 @@ def show(ctx: Context, month: str | None, as_json: bool) -> None:
                 click.echo(f"  {name:<40} {count}")
 
 
-@usage.command("report")
+@usage.command("report", epilog=USAGE_EXAMPLES)
 @click.option("--month", required=True, help="YYYY-MM, the billing month to report.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@json_option
 @pass_ctx
-def report(ctx: Context, month: str, output: Path) -> None:
+def report(ctx: Context, month: str, output: Path, as_json: bool) -> None:
     """Write the month's usage report, signed by this instance, for the vendor."""
     month = _month(month, ctx)
     if output.exists():
@@ -70,6 +80,11 @@ def report(ctx: Context, month: str, output: Path) -> None:
     fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
+    if as_json:
+        click.echo(json.dumps({"ok": True, "file": str(output.resolve()), "month": made.month,
+                               "sequence": made.sequence, "total": made.total, "allowance": made.allowance,
+                               "overage": made.overage}, indent=2))
+        return
     click.echo(
         f"wrote {output}: {made.month}, report #{made.sequence}, {made.total} calls, "
         f"allowance {made.allowance}, overage {made.overage}"

@@ -22,6 +22,7 @@ import io
 import os
 import secrets
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,16 +105,21 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _quiet(_step: str) -> None:
+    """The default progress report: none."""
+
+
 def create_backup(store: Store, clock: Clock, output: Path, *, backup_key_hex: str, actor: str,
-                  reason: str = "") -> Manifest:
+                  reason: str = "", progress: Callable[[str], None] = _quiet) -> Manifest:
     """Write a backup to `output` and record it in the audit trail; if the audit event cannot be
-    written, the file is removed and the backup fails."""
+    written, the file is removed and the backup fails. `progress` hears each step as it starts."""
     output = output.resolve()
     if output.exists():
         raise BackupError(f"{output} exists; backups never overwrite a file")
     work = output.parent / f".{output.name}.{secrets.token_hex(4)}.partial"
     db_copy = work.with_suffix(".db")
     try:
+        progress("snapshot: copying the store, re-encrypted under the backup key")
         _attach(store.conn, db_copy, backup_key_hex)
         try:
             store.conn.execute("BEGIN")  # one read snapshot for counts, audit head and the copy
@@ -126,6 +132,7 @@ def create_backup(store: Store, clock: Clock, output: Path, *, backup_key_hex: s
                 store.conn.execute("COMMIT")
         finally:
             store.conn.execute("DETACH DATABASE backup_target")
+        progress(f"checksum of the copy ({db_copy.stat().st_size} bytes)")
         manifest = Manifest(
             format=FORMAT, backup_id="bak_" + secrets.token_hex(8), created_at=iso_ms(clock.now()),
             instance_id=instance_id(store), app_version=__version__, schema_version=version, tables=counts,
@@ -133,6 +140,7 @@ def create_backup(store: Store, clock: Clock, output: Path, *, backup_key_hex: s
             db_sha256=_sha256_file(db_copy), db_bytes=db_copy.stat().st_size,
         )
         manifest_bytes = msgspec.json.encode(manifest)
+        progress(f"archive: writing {output}")
         fd = os.open(work, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
             _add_bytes(tar, MANIFEST_MEMBER, manifest_bytes)
@@ -148,6 +156,7 @@ def create_backup(store: Store, clock: Clock, output: Path, *, backup_key_hex: s
     finally:
         work.unlink(missing_ok=True)
         db_copy.unlink(missing_ok=True)
+    progress("audit: recording the backup")
     try:
         with store.write():
             audit.record(store, clock, actor=actor, action="backup.create", object_type="backup",
@@ -175,8 +184,25 @@ class Verified:
     path: Path
 
 
-def read_backup(archive: Path, backup_key_hex: str, workdir: Path) -> tuple[Manifest, Path]:
-    """Check the archive's shape, manifest MAC and checksum; extract the database into `workdir`."""
+def read_backup(archive: Path, backup_key_hex: str, workdir: Path,
+                progress: Callable[[str], None] = _quiet) -> tuple[Manifest, Path]:
+    """Check the archive's shape, manifest MAC and checksum; extract the database into `workdir`.
+    A truncated or damaged archive is a BackupError naming what is wrong, never a traceback."""
+    target = workdir / f".restore-{secrets.token_hex(4)}.db"
+    try:
+        return _read_backup(archive, backup_key_hex, target, progress)
+    except (OSError, EOFError, tarfile.TarError) as exc:
+        target.unlink(missing_ok=True)
+        raise BackupError(f"{archive} is damaged or truncated ({exc.__class__.__name__}: {exc}); "
+                          "nothing was changed. Use another copy of the backup.") from None
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
+def _read_backup(archive: Path, backup_key_hex: str, target: Path,
+                 progress: Callable[[str], None]) -> tuple[Manifest, Path]:
+    progress(f"archive: reading {archive}")
     try:
         tar = tarfile.open(archive, mode="r:")  # noqa: SIM115 - closed by the `with tar` below
     except (OSError, tarfile.TarError) as exc:
@@ -189,6 +215,7 @@ def read_backup(archive: Path, backup_key_hex: str, workdir: Path) -> tuple[Mani
             raise BackupError(f"{archive}: manifest too large")
         manifest_bytes = _read_member(tar, members[MANIFEST_MEMBER])
         mac = _read_member(tar, members[MAC_MEMBER]).decode("ascii", "replace").strip()
+        progress(f"manifest: checking its HMAC under key id {key_id(backup_key_hex)}")
         if not hmac.compare_digest(mac, _mac(backup_key_hex, manifest_bytes)):
             raise BackupError(
                 f"{archive}: manifest does not match the key (key id {key_id(backup_key_hex)}): the wrong backup "
@@ -199,7 +226,7 @@ def read_backup(archive: Path, backup_key_hex: str, workdir: Path) -> tuple[Mani
             raise BackupError(f"{archive}: manifest unreadable: {exc}") from None
         if manifest.format != FORMAT:
             raise BackupError(f"{archive}: backup format {manifest.format!r} is not {FORMAT!r}")
-        target = workdir / f".restore-{secrets.token_hex(4)}.db"
+        progress(f"database: extracting {members[DB_MEMBER].size} bytes and checking its SHA-256")
         source = tar.extractfile(members[DB_MEMBER])
         assert source is not None  # isfile() checked above
         digest = hashlib.sha256()
@@ -220,14 +247,16 @@ def _read_member(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
     return handle.read()
 
 
-def verify_backup(archive: Path, backup_key_hex: str, store_key_hex: str, workdir: Path) -> Verified:
+def verify_backup(archive: Path, backup_key_hex: str, store_key_hex: str, workdir: Path,
+                  progress: Callable[[str], None] = _quiet) -> Verified:
     """Everything restore checks before it touches the store. Returns a copy under the store key."""
-    manifest, extracted = read_backup(archive, backup_key_hex, workdir)
+    manifest, extracted = read_backup(archive, backup_key_hex, workdir, progress)
     rekeyed = extracted.with_name(extracted.stem + "-rekeyed.db")
     try:
         conn = sqlcipher3.connect(str(extracted), isolation_level=None)
         try:
             conn.execute(f"PRAGMA key = \"x'{backup_key_hex}'\"")
+            progress("database: integrity check")
             check = [row[0] for row in conn.execute("PRAGMA integrity_check")]
             if check != ["ok"]:
                 raise BackupError(f"{archive}: integrity check failed: {'; '.join(check[:3])}")
@@ -238,6 +267,7 @@ def verify_backup(archive: Path, backup_key_hex: str, store_key_hex: str, workdi
                     "restore it on an appliance of the release that made it")
             if version != manifest.schema_version or table_counts(conn) != manifest.tables:
                 raise BackupError(f"{archive}: database contents do not match the manifest")
+            progress("database: re-encrypting under this appliance's store key")
             _attach(conn, rekeyed, store_key_hex)
             _export(conn)
             conn.execute("DETACH DATABASE backup_target")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,10 +70,13 @@ class RestoreResult:
 
 
 def restore(settings: Settings, clock: Clock, archive: Path, *, backup_key_hex: str | None, actor: str,
-            reason: str = "", check_only: bool = False) -> RestoreResult:
+            reason: str = "", check_only: bool = False,
+            progress: Callable[[str], None] | None = None) -> RestoreResult:
+    """Verify `archive`, then (unless `check_only`) swap it in; `progress` hears each step."""
+    step = progress or (lambda _step: None)
     store_key = read_key(settings.key_file)
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    verified = verify_backup(archive, backup_key_hex or store_key, store_key, settings.data_dir)
+    verified = verify_backup(archive, backup_key_hex or store_key, store_key, settings.data_dir, step)
     if check_only:
         verified.path.unlink(missing_ok=True)
         return RestoreResult(verified.manifest, None, restored=False)
@@ -81,6 +84,7 @@ def restore(settings: Settings, clock: Clock, archive: Path, *, backup_key_hex: 
         with exclusive(settings):
             _checkpoint_current(settings)
             stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
+            step("store: moving the current store aside and the verified copy into place")
             aside = swap_in(verified, settings.store_path, stamp)
             try:
                 store = Store.open(settings)  # also migrates a backup from an older release

@@ -1,4 +1,9 @@
-"""Loading and matching the machine-readable cases of the API reference (../shared/conformance)."""
+"""Loading and matching the machine-readable cases of the API reference.
+
+The cases are kept in this folder (copied from the shared `conformance/` folder that sits beside
+a development checkout), so a fresh clone checks the contract on its own; `test_copy.py` proves
+the copy equals the shared folder whenever that folder is present.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +13,25 @@ import re
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
 
-def conformance_dir() -> Path:
-    """The shared folder beside the checkout; CONFORMANCE_DIR overrides. Missing is a failure,
-    never a skip: the contract must be checked on every run."""
+def shared_dir() -> Path:
+    """The shared folder beside the checkout (CONFORMANCE_DIR overrides), which may be absent."""
     return Path(os.environ.get("CONFORMANCE_DIR", REPO.parent / "shared" / "conformance"))
 
 
+def case_files(folder: Path = HERE) -> list[Path]:
+    """Every file of a conformance folder that belongs to the contract (cases and their README)."""
+    return sorted(p for p in folder.iterdir() if p.suffix in (".json", ".md") and p.is_file())
+
+
 def load_cases() -> list[tuple[str, dict[str, Any]]]:
-    folder = conformance_dir()
-    files = sorted(folder.glob("*.json"))
+    files = sorted(HERE.glob("*.json"))
     if not files:
-        raise FileNotFoundError(f"no conformance cases in {folder}; set CONFORMANCE_DIR")
+        raise FileNotFoundError(f"no conformance cases in {HERE}: the checkout is incomplete")
     return [(f.stem, json.loads(f.read_text(encoding="utf-8"))) for f in files]
 
 
