@@ -50,14 +50,15 @@ def worst(checks: list[Check]) -> Status:
 
 
 def redacted_settings(settings: Settings) -> dict[str, Any]:
-    """Every setting in force; any whose name says it holds a secret (and is not a file path) is
-    replaced by `<redacted>`, so the output can be pasted into a ticket."""
+    """Every setting in force; any text whose name says it holds a secret (and is not a file path) is
+    replaced by `<redacted>`, so the output can be pasted into a ticket. Numbers and flags are never
+    secrets (`cds.max_token_lifetime_seconds` is a duration)."""
     data: dict[str, Any] = msgspec.to_builtins(settings)
     for section in data.values():
         if isinstance(section, dict):
             for name, value in section.items():
                 secret = any(word in name for word in SECRET_WORDS) and not name.endswith("_file")
-                if secret and value not in ("", None, []):
+                if secret and isinstance(value, str | list) and value not in ("", []):
                     section[name] = "<redacted>"
     return data
 

@@ -16,7 +16,12 @@ def ehr() -> None:
     """Register, list and remove EHRs that call the CDS Hooks services (docs/ehr-integration.md)."""
 
 
-@ehr.command("register")
+@ehr.command("register", epilog=(
+    "Examples:\n\n\b\n"
+    "  attunio ehr register --iss https://ehr.hospital.local --name epic-prod \\\n"
+    "      --jwks /etc/attunio/epic-jwks.json\n"
+    "  attunio ehr register --iss https://ehr.hospital.local --name epic-prod \\\n"
+    "      --jwks /etc/attunio/epic-jwks.json --jku https://ehr.hospital.local/jwks\n"))
 @click.option("--iss", required=True, help="The issuer exactly as the EHR's JWTs carry it in `iss`.")
 @click.option("--name", required=True, help="A short name for the audit trail and the access log.")
 @click.option("--jwks", "jwks_file", type=click.Path(path_type=Path, dir_okay=False, exists=True), required=True,
@@ -35,7 +40,7 @@ def register(ctx: Context, iss: str, name: str, jwks_file: Path, jku: tuple[str,
             click.secho(f"warning: jku {url} is not https; use it on a trusted network only", fg="yellow", err=True)
 
 
-@ehr.command("list")
+@ehr.command("list", epilog="Examples:\n\n\b\n  attunio ehr list\n  attunio ehr list --json\n")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @pass_ctx
 def list_(ctx: Context, as_json: bool) -> None:
@@ -47,7 +52,8 @@ def list_(ctx: Context, as_json: bool) -> None:
     emit_table(rows, ["iss", "name", "kids", "jku", "created_at", "removed_at"], as_json)
 
 
-@ehr.command("remove")
+@ehr.command("remove", epilog=("Examples:\n\n\b\n"
+                               "  attunio ehr remove https://ehr.hospital.local --reason 'EHR decommissioned'\n"))
 @click.argument("iss")
 @click.option("--reason", default="", help="Why, for the audit trail.")
 @pass_ctx
@@ -58,7 +64,7 @@ def remove(ctx: Context, iss: str, reason: str) -> None:
     click.echo(f"removed {client.iss} at {client.removed_at}")
 
 
-@ehr.command("calls")
+@ehr.command("calls", epilog="Examples:\n\n\b\n  attunio ehr calls\n  attunio ehr calls --json\n")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @pass_ctx
 def calls(ctx: Context, as_json: bool) -> None:
@@ -68,7 +74,7 @@ def calls(ctx: Context, as_json: bool) -> None:
     emit_table(rows, ["day", "iss", "tenant", "count"], as_json)
 
 
-@ehr.command("feedback")
+@ehr.command("feedback", epilog="Examples:\n\n\b\n  attunio ehr feedback --json > cds-feedback.json\n")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (for calibration review) instead of a table.")
 @pass_ctx
 def feedback(ctx: Context, as_json: bool) -> None:
