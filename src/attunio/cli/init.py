@@ -7,6 +7,7 @@ import click
 from attunio.cli.common import Context, fail, pass_ctx
 from attunio.services.instance import ensure_instance, instance_id
 from attunio.store import Store, StoreError, create_key_file
+from attunio.store.db import key_file_warnings
 
 INIT_HOOKS: list = []  # type: ignore[type-arg]  # later steps (certificates, signing keys) register here
 
@@ -41,6 +42,8 @@ def init(ctx: Context, existing_key: bool) -> None:
     except StoreError as exc:
         store.close()
         fail(str(exc))
+    for warning in key_file_warnings(settings):
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
     try:
         created = ensure_instance(store)
         click.echo(f"store       {store_path} ({'created' if created else 'exists, opened'})")

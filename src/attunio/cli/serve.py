@@ -13,6 +13,7 @@ from attunio.cli.common import Context, fail, pass_ctx
 from attunio.config import CONFIG_ENV
 from attunio.logs import log_config
 from attunio.store import Store, StoreError
+from attunio.store.db import key_file_warnings
 from attunio.tls.handshake import HandshakeTimeoutLoop
 
 SERVE_HOOKS: list = []  # type: ignore[type-arg]  # (settings, uvicorn kwargs) -> None: TLS registers here
@@ -34,6 +35,8 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
             store.close()
     except StoreError as exc:
         fail(str(exc))
+    for warning in key_file_warnings(settings):
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
     if ctx.config is not None:
         os.environ[CONFIG_ENV] = str(ctx.config.resolve())  # workers load the same file
     limit_warning = ensure_file_limit(settings.server.max_connections)  # workers inherit the raised limit
