@@ -12,6 +12,7 @@ from attunio.cli.admins import admins
 from attunio.cli.apps import apps
 from attunio.cli.audit import audit
 from attunio.cli.backup import backup, restore
+from attunio.cli.clock import clock
 from attunio.cli.common import Context, config_option, fail
 from attunio.cli.init import init
 from attunio.cli.instance import instance
@@ -39,7 +40,7 @@ def cli(click_ctx: click.Context, config: Path | None) -> None:
 
 
 for command in (init, serve, apps, keys, admins, audit, tls, license_group, usage, instance, models, backup,
-                restore):
+                restore, clock):
     cli.add_command(command)
 
 
