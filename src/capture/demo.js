@@ -1,6 +1,8 @@
 // The /demo page: microphone -> on-device measures -> Digital MSE answer.
-// The key and appliance URL come from the page URL (#key=…&base=…) or the
-// form; nothing is hard-coded.
+// The key comes from the form or the page URL's fragment (#key=…, which no
+// server or proxy sees); the appliance is always the origin that served the
+// page: a link cannot point a session's telemetry elsewhere (the CSP's
+// connect-src 'self' enforces the same in the browser).
 import { AttunioSession, fromUserMedia, DEFAULTS } from './capture.js';
 
 const $ = (id) => document.getElementById(id);
@@ -44,9 +46,9 @@ function showError(err) {
 
 function readUrlParams() {
   const params = new URLSearchParams(location.hash.slice(1));
-  const query = new URLSearchParams(location.search);
-  $('key').value = params.get('key') ?? query.get('key') ?? '';
-  $('base').value = params.get('base') ?? query.get('base') ?? location.origin;
+  $('key').value = params.get('key') ?? '';
+  $('base').value = location.origin;
+  $('base').readOnly = true;
 }
 
 const fmt = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
@@ -184,7 +186,7 @@ async function start() {
     return;
   }
   try {
-    const session = new AttunioSession({ publishableKey: $('key').value.trim(), baseUrl: $('base').value.trim() || location.origin });
+    const session = new AttunioSession({ publishableKey: $('key').value.trim(), baseUrl: location.origin });
     setState('capturing');
     setStatus('Starting…', 'busy');
     demo.stream = await fromUserMedia({ audio: true });

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 from tests.conftest import Served
+from tests.logscan import FIGURES
 
 pytestmark = pytest.mark.e2e
 
@@ -120,6 +121,8 @@ def test_endless_headers_are_refused_431_and_ping_keeps_answering(serve_applianc
     with running(endless_header, threads=2):
         time.sleep(2)  # the header has grown: httptools copies all of it again on every read
         median = ping_median(served, key)
+    FIGURES["endless_headers_ping_median_ms"] = round(median * 1000, 1)
+    FIGURES["endless_headers_refused_431"] = len(refusals)
     assert median < STALL_BOUND_S, f"/v1/ping median {median:.3f} s while two endless headers were sent"
     assert refusals and all(r.startswith(b"HTTP/1.1 431 ") for r in refusals), refusals[:3]
     assert b'"code":"request_header_fields_too_large"' in refusals[0]
@@ -162,6 +165,7 @@ def test_a_96_mib_header_leaves_the_worker_memory_bounded(serve_appliance: Calla
         except OSError:
             pass
     peak_growth_mib = (vm_hwm_kib(served.process.pid) - before) / 1024
+    FIGURES["header_96_mib_peak_rss_growth_mib"] = round(peak_growth_mib, 1)
     assert peak_growth_mib < 16, f"the worker's peak memory grew by {peak_growth_mib:.0f} MiB"
     assert ping_median(served, key, count=3) < STALL_BOUND_S
 
@@ -188,6 +192,7 @@ def test_slow_heads_and_silent_connections_are_closed_and_ping_keeps_answering(
 
     with running(one_byte_at_a_time):
         median = ping_median(served, key)
+        FIGURES["slow_heads_ping_median_ms"] = round(median * 1000, 1)
         assert median < STALL_BOUND_S, f"/v1/ping median {median:.3f} s under 20 slow heads"
         answers = [read_until_closed(sock, within=15) for sock in slow]
     assert all(a.startswith(b"HTTP/1.1 408 Request Timeout\r\n") for a in answers), answers[:3]
@@ -208,6 +213,7 @@ def test_tls_connections_that_never_handshake_or_send_slowly_are_closed(
     slow = client.wrap_socket(connect(served))
     slow.sendall(b"GET /healthz HTTP/1.1\r\n")
     median = ping_median(served, key)
+    FIGURES["no_tls_handshake_ping_median_ms"] = round(median * 1000, 1)
     assert median < STALL_BOUND_S, f"/v1/ping median {median:.3f} s under 10 connections without TLS"
     assert all(read_until_closed(sock, within=15) == b"" for sock in never_tls)
     assert read_until_closed(slow, within=15).startswith(b"HTTP/1.1 408 ")

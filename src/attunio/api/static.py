@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from litestar import Response, get
+from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
 
 # Media types without a charset: Litestar adds `; charset=utf-8` to every `text/*` type itself, so
 # naming it here too sent it twice.
@@ -42,18 +41,26 @@ def _respond(files: dict[str, tuple[bytes, str]], name: str, headers: dict[str, 
     if name not in files:
         raise NotFoundException()
     content, media_type = files[name]
+    if media_type.startswith("text/html"):
+        # Any page, under whichever path, gets the demo's policy: scripts and connections to this
+        # origin only, so no link can make it send a session's telemetry elsewhere.
+        headers = {**headers, "Content-Security-Policy": DEMO_CSP}
     return Response(content, media_type=media_type, headers=headers)
 
 
 def build_routes() -> list[Any]:
     files = _load()
+    # One fixed path per file, not `/sdk/{name}`: only paths the appliance serves are logged as
+    # sent (api/edge.py), so any other text after /sdk/ is logged as `/sdk/[unrouted]`.
+    sdk_paths = [f"/sdk/{name}" for name in sorted(files)] or ["/sdk/capture.js"]
 
-    @get("/sdk/{name:str}", sync_to_thread=False)
-    def sdk_file(name: FromPath[str]) -> Response[bytes]:
+    @get(sdk_paths, sync_to_thread=False)
+    def sdk_file(request: Request[Any, Any, Any]) -> Response[bytes]:
+        name = request.url.path.rsplit("/", 1)[-1]
         return _respond(files, name, {"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"})
 
     @get("/demo", sync_to_thread=False)
     def demo() -> Response[bytes]:
-        return _respond(files, "demo.html", {"Content-Security-Policy": DEMO_CSP, "Cache-Control": "no-cache"})
+        return _respond(files, "demo.html", {"Cache-Control": "no-cache"})
 
     return [sdk_file, demo]

@@ -14,6 +14,7 @@ from attunio.cli.tls import init_certificate
 from attunio.config import Settings
 from attunio.services.instance import ensure_instance, instance_id
 from attunio.store import Store, StoreError, create_key_file
+from attunio.store.db import key_file_warnings
 
 
 class InitStep(NamedTuple):
@@ -66,6 +67,8 @@ def init(ctx: Context, existing_key: bool) -> None:
     except StoreError as exc:
         store.close()
         fail(str(exc), CONFIG, kind="store")
+    for warning in key_file_warnings(settings):
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
     try:
         created = ensure_instance(store)
         click.echo(f"store       {store_path} ({'created' if created else 'exists, opened'})")

@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "backup": ("attunio.cli.backup", "backup", "Write an encrypted snapshot of the store while serving."),
     "restore": ("attunio.cli.backup", "restore", "Verify a backup, then replace the store with it."),
     "ehr": ("attunio.cli.ehr", "ehr", "Register the EHRs allowed to call the CDS Hooks services."),
+    "clock": ("attunio.cli.clock", "clock", "Inspect, confirm or lower the clock high-water mark."),
 }
 
 

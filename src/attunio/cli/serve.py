@@ -22,6 +22,7 @@ from attunio.logs import log_config
 from attunio.metrics.counters import reset as reset_request_counts
 from attunio.settings_file import CONFIG_ENV
 from attunio.store import Store, StoreError
+from attunio.store.db import key_file_warnings
 from attunio.tls.handshake import HandshakeTimeoutLoop
 
 
@@ -58,6 +59,8 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
             store.close()
     except StoreError as exc:
         fail(str(exc))
+    for warning in key_file_warnings(settings):
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
     try:
         read_metrics_token(settings)  # a missing or short scrape token stops here, before binding
     except ConfigError as exc:

@@ -11,12 +11,13 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
 from attunio.clock import Clock
 from attunio.config import Settings
-from attunio.services import audit
+from attunio.services import audit, clock_mark
 from attunio.services.backup import BackupError, Manifest, checkpoint, put_back, swap_in, verify_backup
 from attunio.store import Store, StoreError, read_key
 
@@ -82,7 +83,7 @@ def restore(settings: Settings, clock: Clock, archive: Path, *, backup_key_hex: 
         return RestoreResult(verified.manifest, None, restored=False)
     try:
         with exclusive(settings):
-            _checkpoint_current(settings)
+            current_mark = _checkpoint_current(settings)
             stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
             step("store: moving the current store aside and the verified copy into place")
             aside = swap_in(verified, settings.store_path, stamp)
@@ -90,13 +91,16 @@ def restore(settings: Settings, clock: Clock, archive: Path, *, backup_key_hex: 
                 store = Store.open(settings)  # also migrates a backup from an older release
                 try:
                     with store.write():
+                        # An older backup must not wind the clock mark back (docs/licensing.md).
+                        kept = clock_mark.keep_later(store, current_mark)
                         audit.record(store, clock, actor=actor, action="backup.restore", object_type="backup",
                                      object_id=verified.manifest.backup_id, reason=reason,
                                      detail={"file": archive.name, "sha256": verified.manifest.db_sha256,
                                              "created_at": verified.manifest.created_at,
                                              "source_instance": verified.manifest.instance_id,
                                              "schema_version": verified.manifest.schema_version,
-                                             "previous_store": aside.name if aside else None})
+                                             "previous_store": aside.name if aside else None,
+                                             "clock_mark_kept_from_replaced_store": kept})
                 finally:
                     store.close()
             except BaseException:
@@ -107,16 +111,17 @@ def restore(settings: Settings, clock: Clock, archive: Path, *, backup_key_hex: 
     return RestoreResult(verified.manifest, aside, restored=True)
 
 
-def _checkpoint_current(settings: Settings) -> None:
-    """A readable current store is checkpointed so the copy kept aside stands alone; an unreadable
-    one (the usual reason to restore) is moved aside as it is."""
+def _checkpoint_current(settings: Settings) -> datetime | None:
+    """A readable current store is checkpointed so the copy kept aside stands alone, and its clock
+    mark returned; an unreadable one (the usual reason to restore) is moved aside as it is."""
     if not settings.store_path.exists():
-        return
+        return None
     try:
         store = Store.open(settings)
     except StoreError:
-        return
+        return None
     try:
         checkpoint(store)
+        return clock_mark.read_mark(store)
     finally:
         store.close()

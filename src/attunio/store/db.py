@@ -39,6 +39,24 @@ def read_key(key_file: Path) -> str:
     return text.lower()
 
 
+def key_file_warnings(settings: Settings) -> list[str]:
+    """What is unsafe about where the key is kept. Warnings, not refusals: a Kubernetes secret
+    volume is mounted 0644 unless told otherwise, and refusing would stop a working appliance."""
+    key_file = settings.key_file
+    try:
+        mode = key_file.stat().st_mode & 0o777
+    except OSError:
+        return []
+    found = []
+    if mode & 0o077:
+        found.append(f"store key file {key_file} has mode {mode:04o}: other accounts can read it; "
+                     "make it 0600 (or mount the secret with defaultMode 0400)")
+    if key_file.resolve().is_relative_to(settings.data_dir.resolve()):
+        found.append(f"store key file {key_file} is inside data_dir {settings.data_dir}: a copy of the data "
+                     "volume would carry the key that opens it; keep the key outside (paths.key_file)")
+    return found
+
+
 def create_key_file(key_file: Path) -> None:
     """Write a fresh random key with mode 0600; never overwrite an existing one."""
     key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
