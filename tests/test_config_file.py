@@ -7,8 +7,9 @@ import tomllib
 from pathlib import Path
 
 import msgspec
+import pytest
 
-from attunio.config import Settings, setting_names
+from attunio.config import ConfigError, Settings, load_settings, setting_names
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "attunio.toml"
 
@@ -18,3 +19,14 @@ def test_the_shipped_file_holds_every_setting_at_its_default() -> None:
     defaults = msgspec.to_builtins(Settings())
     assert shipped == defaults
     assert [f"{s}.{f}" for s in shipped for f in shipped[s]] == setting_names()
+
+
+def test_metrics_are_never_served_without_a_token_or_client_certificates() -> None:
+    base = {"ATTUNIO_METRICS_ENABLED": "true"}
+    with pytest.raises(ConfigError, match=r"metrics\.token_file: required"):
+        load_settings(CONFIG, base)
+    with pytest.raises(ConfigError, match=r"\"mtls\" needs tls\.enabled and tls\.client_ca_file"):
+        load_settings(CONFIG, {**base, "ATTUNIO_METRICS_AUTH": "mtls"})
+    assert load_settings(CONFIG, {**base, "ATTUNIO_METRICS_AUTH": "mtls",
+                                  "ATTUNIO_TLS_CLIENT_CA_FILE": "/etc/attunio/clients.pem"}).metrics.auth == "mtls"
+    assert load_settings(CONFIG, {**base, "ATTUNIO_METRICS_TOKEN_FILE": "/etc/attunio/metrics.token"}).metrics.enabled

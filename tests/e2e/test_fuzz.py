@@ -85,8 +85,9 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation_with_and_without_a_ke
                                 key=fuzz_target.key)
     without = schemathesis_run(fuzz_target, tmp_path / "without-key.json", examples=200 if long_run else 15,
                                key=None)
+    # schemathesis leaves out the operation that serves the document it was loaded from.
     assert with_key["operations"]["tested"] == without["operations"]["tested"] == len(
-        [m for item in fuzz_target.spec["paths"].values() for m in item])
+        [m for path, item in fuzz_target.spec["paths"].items() for m in item if path != "/v1/openapi.json"])
     sent = fuzz_target.requests_logged() - before
     figures["schemathesis_cases"] = with_key["test_cases"]["generated"] + without["test_cases"]["generated"]
     figures["schemathesis_requests"] = sent

@@ -17,3 +17,18 @@ def test_static_files_name_one_charset(served: Served) -> None:
             answer = http.get(path)
             assert answer.status_code == 200, path
             assert answer.headers.get_list("content-type") == [content_type], path
+
+
+@pytest.mark.e2e
+def test_the_reference_page_is_served_under_a_strict_policy(served: Served) -> None:
+    with httpx.Client(base_url=served.base_url, timeout=30) as http:
+        for path, content_type in (("/docs", "text/html; charset=utf-8"),
+                                   ("/docs/reference.js", "text/javascript; charset=utf-8"),
+                                   ("/docs/reference.css", "text/css; charset=utf-8")):
+            answer = http.get(path)
+            assert answer.status_code == 200, path
+            assert answer.headers.get_list("content-type") == [content_type], path
+            policy = answer.headers["content-security-policy"]
+            assert "default-src 'none'" in policy and "script-src 'self'" in policy and "unsafe" not in policy
+        page = http.get("/docs").text
+        assert "<script src=\"/docs/reference.js\"" in page and "http" not in page.replace("/v1/openapi.json", "")

@@ -16,6 +16,8 @@ from attunio.api.edge import access_log
 from attunio.api.routes import services_of
 from attunio.config import ConfigError, Settings
 from attunio.errors import ApiError
+from attunio.metrics.counters import Layout, RequestCounters, metrics_dir
+from attunio.metrics.state import appliance_state
 
 MIN_TOKEN_LENGTH = 32
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="metrics"'}
@@ -41,8 +43,8 @@ class MetricsEndpoint:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.token = read_token(settings)
-        self.folder: Path | None = None
-        self.layout: Any = None
+        self.folder = metrics_dir(settings.data_dir)
+        self.layout: Layout | None = None
 
     def routes(self) -> list[Any]:
         if not self.settings.metrics.enabled:
@@ -51,12 +53,14 @@ class MetricsEndpoint:
         @get("/metrics", sync_to_thread=False)
         def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
             self.check(request.headers.get("authorization"))
+            # prometheus_client is imported only by a worker that serves metrics.
             from attunio.metrics.exposition import render
-            from attunio.metrics.state import appliance_state
 
             services = services_of(request)
             gauges = appliance_state(services, services.clock.now())
-            body, content_type = render(self.folder, self.layout, gauges, request.headers.get("accept"))  # type: ignore[arg-type]
+            if self.layout is None:  # `start` sets it before the app serves
+                raise RuntimeError("metrics endpoint used before MetricsEndpoint.start")
+            body, content_type = render(self.folder, self.layout, gauges, request.headers.get("accept"))
             return Response(body, headers={"content-type": content_type, "Cache-Control": "no-store"})
 
         return [metrics]
@@ -66,9 +70,6 @@ class MetricsEndpoint:
         access_log.observer = None
         if not self.settings.metrics.enabled:
             return
-        from attunio.metrics.counters import Layout, RequestCounters, metrics_dir
-
-        self.folder = metrics_dir(self.settings.data_dir)
         self.layout = Layout.of(route.path for route in app.routes)
         access_log.observer = RequestCounters(self.folder, self.layout).observe
 
