@@ -302,7 +302,7 @@ def test_slow_path_agrees_with_msgspec(data: st.DataObject) -> None:
     body = _with(engine, path, data.draw(JSON_VALUES))
     spec = ENGINES[engine]
     try:
-        msgspec.json.decode(body, type=spec.request_type, strict=True)
+        decoder_for(spec.request_type).decode(body)
         fast_ok = True
     except msgspec.ValidationError:
         fast_ok = False

@@ -10,6 +10,7 @@ import msgspec
 
 from attunio import __version__
 from attunio.engines import ENGINES
+from attunio.engines.inputs import schema_hook
 
 ERROR_CODES = ["invalid_request", "unauthorized", "invalid_token", "payment_required", "forbidden",
                "not_found", "method_not_allowed", "payload_too_large", "unsupported_media_type",
@@ -48,7 +49,7 @@ def build_openapi() -> dict[str, Any]:
     request_types = [spec.request_type for spec in ENGINES.values()]
     result_types = [typing.get_type_hints(spec.analyze)["return"] for spec in ENGINES.values()]
     refs, components = msgspec.json.schema_components(
-        request_types + result_types, ref_template="#/components/schemas/{name}"
+        request_types + result_types, ref_template="#/components/schemas/{name}", schema_hook=schema_hook
     )
     components["Error"] = ERROR_SCHEMA
     paths: dict[str, Any] = {}

@@ -49,14 +49,15 @@ async def answer(services: Services, spec: EngineSpec, principal: Principal, bod
     its extra headers; the call is committed before the answer exists outside this function. The
     quota and meter writes join the requests that reach theirs in the same event-loop turn in one
     transaction (`GroupCommit`) instead of committing one by one."""
+    now = services.clock.now()
     try:
-        request = decode_request(body, spec)
+        request = decode_request(body, spec, now)
     except RequestInvalid as exc:
         issues = [{"path": i.path, "message": i.message} for i in exc.issues]
         raise ApiError("invalid_request", exc.message, issues=issues) from None
     headers = await services.billing.admit_grouped(services.commits, principal, spec.key)
     model, params = services.models.active(spec.key)
-    data = _encode({"ok": True, "data": spec.analyze(request, params, services.clock.now(), model)})
+    data = _encode({"ok": True, "data": spec.analyze(request, params, now, model)})
     counted = services.billing.record_grouped(services.commits, principal, spec.key)
     if counted is not None:
         await counted

@@ -6,6 +6,7 @@ Each component contributes a signed number of points; the composite is their sum
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -22,9 +23,11 @@ from attunio.engines.common import (
     round_int,
     signed,
 )
-from attunio.engines.inputs import Assessments, Count100, PctChange, Request, SessionRef, SleepHours
+from attunio.engines.inputs import Assessment, Assessments, Count100, PctChange, Request, SessionRef, SleepHours
+from attunio.engines.instruments import UNKNOWN_MCID_SHARE
+from attunio.engines.items import SafetyFinding, safety_findings
 from attunio.engines.params import ParamsBase, capped
-from attunio.engines.scales import group, most_covered
+from attunio.engines.scales import Series, badness, group, mcid_share, most_covered
 
 KEY = "outcome_score"
 DISCLAIMER = (
@@ -49,7 +52,7 @@ class OutcomeParams(ParamsBase, frozen=True):
             60,
             100,
             "Points for a 100% reduction from the first administration; a 50% (response) "
-            "reduction earns half.",
+            "reduction earns half. A change smaller than the instrument's MCID earns none.",
             "Response = ≥50% reduction (NCQA HEDIS, NQF 1885).",
             "points",
         ),
@@ -131,7 +134,9 @@ class OutcomeParams(ParamsBase, frozen=True):
         capped(
             5,
             25,
-            "Composite at or beyond ± this is improving / worsening; between is stable.",
+            "Measured change (symptom scales plus latency) at or beyond ± this is improving / "
+            "worsening; between is stable. States (medication, sleep, lab watch-items) move the "
+            "composite but never the direction.",
             "Design choice.",
             "points",
         ),
@@ -147,7 +152,8 @@ class OutcomeParams(ParamsBase, frozen=True):
         capped(
             0.5,
             1.0,
-            "Share of non-zero contributions that must agree in sign with the composite for high confidence.",
+            "Share of the available change sources (symptom scales, latency) that must agree with the "
+            "direction for high confidence; at least two must agree. States are not counted.",
             "Design choice.",
             "fraction",
         ),
@@ -157,8 +163,8 @@ class OutcomeParams(ParamsBase, frozen=True):
         capped(
             0.3,
             0.75,
-            "Share of non-zero contributions that must agree in sign with the composite for moderate "
-            "confidence.",
+            "Share of the available change sources that must agree with the direction for moderate "
+            "confidence; at least one must agree.",
             "Design choice: at least half the evidence points the same way.",
             "fraction",
         ),
@@ -189,6 +195,7 @@ class OutcomeScore(
     model: ModelRef
     sessionRef: str | None = None
     generatedAt: str
+    safety: list[SafetyFinding] = msgspec.field(default_factory=list)
     score: int
     direction: Direction
     confidence: Confidence
@@ -206,24 +213,69 @@ class _Part(msgspec.Struct, frozen=True):
     available: bool
 
 
+class Change(msgspec.Struct, frozen=True, kw_only=True):
+    series: Series
+    reduction: float  # relative reduction of badness from the first administration (−1 … 1 after clamp)
+    meaningful: bool  # the change in badness reaches the instrument's MCID
+
+
+def _change(series: Series) -> Change:
+    first, last = series.first, series.latest
+    entry = series.entry
+    if entry is not None and entry.polarity == "higher_is_better":
+        before, after = first.maxScore - first.score, last.maxScore - last.score
+    else:
+        before, after = first.score, last.score
+    # From a zero baseline any rise is full worsening; the relative change is undefined there.
+    reduction = (before - after) / before if before > 0 else (0.0 if after == 0 else -1.0)
+    moved = abs(badness(first, entry) - badness(last, entry))
+    meaningful = moved >= mcid_share(entry, UNKNOWN_MCID_SHARE) - 1e-12
+    return Change(series=series, reduction=reduction if meaningful else 0.0, meaningful=meaningful)
+
+
+def symptom_change(assessments: Sequence[Assessment]) -> tuple[Change | None, list[Change], bool]:
+    """The change that speaks for the symptoms component, every instrument's change, and whether
+    any instrument was given at all. A worsening beyond its MCID on any instrument speaks, even when
+    another improves (the worst one); otherwise the most-covered instrument does."""
+    series = group(assessments)
+    changes = [_change(s) for s in series if len(s.points) >= 2]
+    worse = [c for c in changes if c.meaningful and c.reduction < 0]
+    if worse:
+        chosen = min(worse, key=lambda c: (max(c.reduction, -1.0), -len(c.series.points), c.series.instrument_id))
+        return chosen, changes, bool(series)
+    covered = most_covered([c.series for c in changes])
+    return next((c for c in changes if c.series is covered), None), changes, bool(series)
+
+
+def _describe(change: Change) -> str:
+    series = change.series
+    first, last = series.first.score, series.latest.score
+    if not change.meaningful:
+        entry = series.entry
+        mcid = f"its MCID of {fmt(entry.mcid)} points" if entry else "a conservative MCID of 12.5% of its maximum"
+        how = f"at {fmt(last)}" if first == last else f"{fmt(first)}→{fmt(last)}"
+        return f"{series.name} {how}: within {mcid}, no meaningful change"
+    verb = "improved" if change.reduction > 0 else "worsened"
+    return f"{series.name} {verb} {fmt(first)}→{fmt(last)}"
+
+
 def _symptoms(request: OutcomeRequest, p: OutcomeParams) -> _Part:
     label = "Symptom scales"
-    series = group(request.assessments)
-    chosen = most_covered([s for s in series if len(s.points) >= 2])
+    chosen, changes, any_series = symptom_change(request.assessments)
     if chosen is None:
         detail = (
             "Only one administration per instrument; change needs at least two."
-            if series
+            if any_series
             else "No symptom-scale administrations supplied."
         )
         return _Part("symptoms", label, 0.0, detail, False)
-    first, last = chosen.first.score, chosen.latest.score
-    # From a zero baseline any rise is full worsening; the relative change is undefined there.
-    reduction = (first - last) / first if first > 0 else (0.0 if last == 0 else -1.0)
-    verb = "improved" if last < first else ("worsened" if last > first else "unchanged")
-    change = f"at {fmt(last)}" if verb == "unchanged" else f"{fmt(first)}→{fmt(last)}"
-    detail = f"{chosen.name} {verb} {change} across {len(chosen.points)} administrations."
-    return _Part("symptoms", label, p.symptoms_weight * clamp(reduction, -1.0, 1.0), detail, True)
+    detail = f"{_describe(chosen)} across {len(chosen.series.points)} administrations."
+    others = [_describe(c) for c in changes if c is not chosen and c.meaningful]
+    if others:
+        detail += " Also: " + "; ".join(others) + "."
+    if chosen.series.entry is None:
+        detail += " Instrument not in the registry: read as higher-is-worse."
+    return _Part("symptoms", label, p.symptoms_weight * clamp(chosen.reduction, -1.0, 1.0), detail, True)
 
 
 def _dmse(pct: float | None, p: OutcomeParams) -> _Part:
@@ -321,13 +373,30 @@ def missing_evidence(request: OutcomeRequest) -> str | None:
     )
 
 
-def _confidence(parts: list[_Part], total: float, p: OutcomeParams) -> Confidence:
+CHANGE_KEYS = ("symptoms", "dmse")  # measured change; the other components are states
+
+
+def direction_of(change_total: float, p: OutcomeParams) -> Direction:
+    """Only measured change (symptom scales, latency) decides the direction: being on a medication,
+    sleeping normally or carrying lab watch-items are states, never improvement or worsening."""
+    if change_total >= p.direction_threshold:
+        return "improving"
+    if change_total <= -p.direction_threshold:
+        return "worsening"
+    return "stable"
+
+
+def _confidence(parts: list[_Part], direction: Direction, p: OutcomeParams) -> Confidence:
+    """Agreement is read over the change sources only (symptom scales, latency): a state neither
+    agrees nor disagrees, so it can never make an answer look better corroborated."""
     sources = sum(part.available for part in parts)
-    moved = [part.points for part in parts if part.available and part.points != 0]
-    agreement = 1.0 if not moved else sum((x > 0) == (total > 0) and total != 0 for x in moved) / len(moved)
-    if sources >= p.confidence_sources_high and agreement >= p.agreement_high:
+    change = [part.points for part in parts if part.available and part.key in CHANGE_KEYS]
+    sign = {"improving": 1, "stable": 0, "worsening": -1}[direction]
+    agreeing = sum((x > 0) - (x < 0) == sign for x in change)
+    agreement = agreeing / len(change) if change else 0.0
+    if sources >= p.confidence_sources_high and agreeing >= 2 and agreement >= p.agreement_high:
         return "high"
-    if sources >= p.confidence_sources_moderate and agreement >= p.agreement_moderate:
+    if sources >= p.confidence_sources_moderate and agreeing >= 1 and agreement >= p.agreement_moderate:
         return "moderate"
     return "low"
 
@@ -338,20 +407,17 @@ def analyze(
     parts = parts_of(request, params)
     total = sum(part.points for part in parts)
     score = round_int(clamp(total, -100.0, 100.0))
-    direction: Direction = "stable"
-    if score >= params.direction_threshold:
-        direction = "improving"
-    elif score <= -params.direction_threshold:
-        direction = "worsening"
+    direction = direction_of(parts[0].points + parts[1].points, params)
     sources = sum(part.available for part in parts)
     noun = "source" if sources == 1 else "sources"
     return OutcomeScore(
         model=model or default_model(KEY),
         sessionRef=request.sessionRef,
         generatedAt=iso_ms(now),
+        safety=safety_findings(request.assessments),
         score=score,
         direction=direction,
-        confidence=_confidence(parts, total, params),
+        confidence=_confidence(parts, direction, params),
         components=[
             Component(
                 key=part.key,
