@@ -70,7 +70,7 @@ class MedicationParams(ParamsBase, frozen=True):
             0.15,
             0.45,
             "Share of baseline score lost that counts as partial response.",
-            "Common 25–49% partial-response convention in depression trials.",
+            "Partial response = 25–49% reduction (Nierenberg & DeCecco 2001).",
             "fraction",
         ),
     ] = 0.25
@@ -81,7 +81,7 @@ class MedicationParams(ParamsBase, frozen=True):
             56,
             "Days on a medication before a missing response is judged; earlier verdicts "
             "carry low confidence.",
-            "Antidepressant onset 2–4 weeks; response judged at 4–8 weeks (APA guideline).",
+            "Antidepressant onset 2–4 weeks; response judged at 4–8 weeks (APA practice guideline 2010).",
             "days",
         ),
     ] = 28
@@ -91,7 +91,7 @@ class MedicationParams(ParamsBase, frozen=True):
             5,
             30,
             "Digital MSE latency change, in percent, counted as objective movement.",
-            "Heuristic default (Mundt 2012: latency tracks depression severity).",
+            "Design choice (heuristic); latency tracks depression severity (Mundt 2012).",
             "%",
         ),
     ] = 10
@@ -250,6 +250,16 @@ def _compare(rx: Prescription, start: datetime, series: Series, p: MedicationPar
     return signal, direction
 
 
+def _other_change(series: Series, start: datetime) -> str | None:
+    before = [a for a in series.points if _baseline_day(a, start)][-1]
+    after = series.latest
+    change = badness(before, series.entry) - badness(after, series.entry)
+    if abs(change) < mcid_share(series.entry, UNKNOWN_MCID_SHARE) - 1e-12:
+        return None
+    verb = "improved" if change > 0 else "worsened"
+    return f"{series.name} {verb} {fmt(before.score)}→{fmt(after.score)}"
+
+
 def _worst_first(comparable: list[Series], start: datetime, p: MedicationParams) -> Series | None:
     """A series that worsened beyond its MCID speaks first (a worsening is never hidden by another
     instrument's improvement); otherwise the most covered one."""
@@ -319,7 +329,12 @@ def _prescription(
             summaryLine=f"On {drug}, {latest.instrumentName} is {score}; no pre-treatment "
             "baseline to compare.",
         ), 0
-    return _compare(rx, start, chosen, p)
+    signal, direction = _compare(rx, start, chosen, p)
+    # Every instrument is read: a meaningful change on another one is named beside the verdict.
+    others = [text for series in comparable if series is not chosen and (text := _other_change(series, start))]
+    if others:
+        signal = msgspec.structs.replace(signal, detail=f"{signal.detail} Also: {'; '.join(others)}.")
+    return signal, direction
 
 
 def _corroboration(pct: float, symptoms: int, p: MedicationParams) -> Signal:

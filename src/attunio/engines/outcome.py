@@ -6,7 +6,6 @@ Each component contributes a signed number of points; the composite is their sum
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -23,11 +22,10 @@ from attunio.engines.common import (
     round_int,
     signed,
 )
-from attunio.engines.inputs import Assessment, Assessments, Count100, PctChange, Request, SessionRef, SleepHours
-from attunio.engines.instruments import UNKNOWN_MCID_SHARE
+from attunio.engines.inputs import Assessments, Count100, PctChange, Request, SessionRef, SleepHours
 from attunio.engines.items import SafetyFinding, safety_findings
+from attunio.engines.outcome_symptoms import describe, symptom_change
 from attunio.engines.params import ParamsBase, capped
-from attunio.engines.scales import Series, badness, group, mcid_share, most_covered
 
 KEY = "outcome_score"
 DISCLAIMER = (
@@ -63,7 +61,7 @@ class OutcomeParams(ParamsBase, frozen=True):
             0,
             20,
             "Most points a latency change can add or remove.",
-            "Heuristic; latency tracks severity (Mundt 2012, Cohen 2024).",
+            "Design choice (heuristic); latency tracks severity (Mundt 2012, Cohen 2024).",
             "points",
         ),
     ] = 10
@@ -73,7 +71,7 @@ class OutcomeParams(ParamsBase, frozen=True):
             10,
             50,
             "Latency change, in percent, that earns the full dmse weight; a fall is improvement.",
-            "Heuristic default.",
+            "Design choice (heuristic default).",
             "%",
         ),
     ] = 20
@@ -96,7 +94,8 @@ class OutcomeParams(ParamsBase, frozen=True):
             1,
             10,
             "Points removed per flagged biomarker watch-item (possible medical driver).",
-            "Holder 2014: reversible medical drivers of psychiatric presentations.",
+            "Design choice for the 5 points; Holder 2014 lists reversible medical drivers of psychiatric "
+            "presentations.",
             "points",
         ),
     ] = 5
@@ -213,52 +212,6 @@ class _Part(msgspec.Struct, frozen=True):
     available: bool
 
 
-class Change(msgspec.Struct, frozen=True, kw_only=True):
-    series: Series
-    reduction: float  # relative reduction of badness from the first administration (−1 … 1 after clamp)
-    meaningful: bool  # the change in badness reaches the instrument's MCID
-
-
-def _change(series: Series) -> Change:
-    first, last = series.first, series.latest
-    entry = series.entry
-    if entry is not None and entry.polarity == "higher_is_better":
-        before, after = first.maxScore - first.score, last.maxScore - last.score
-    else:
-        before, after = first.score, last.score
-    # From a zero baseline any rise is full worsening; the relative change is undefined there.
-    reduction = (before - after) / before if before > 0 else (0.0 if after == 0 else -1.0)
-    moved = abs(badness(first, entry) - badness(last, entry))
-    meaningful = moved >= mcid_share(entry, UNKNOWN_MCID_SHARE) - 1e-12
-    return Change(series=series, reduction=reduction if meaningful else 0.0, meaningful=meaningful)
-
-
-def symptom_change(assessments: Sequence[Assessment]) -> tuple[Change | None, list[Change], bool]:
-    """The change that speaks for the symptoms component, every instrument's change, and whether
-    any instrument was given at all. A worsening beyond its MCID on any instrument speaks, even when
-    another improves (the worst one); otherwise the most-covered instrument does."""
-    series = group(assessments)
-    changes = [_change(s) for s in series if len(s.points) >= 2]
-    worse = [c for c in changes if c.meaningful and c.reduction < 0]
-    if worse:
-        chosen = min(worse, key=lambda c: (max(c.reduction, -1.0), -len(c.series.points), c.series.instrument_id))
-        return chosen, changes, bool(series)
-    covered = most_covered([c.series for c in changes])
-    return next((c for c in changes if c.series is covered), None), changes, bool(series)
-
-
-def _describe(change: Change) -> str:
-    series = change.series
-    first, last = series.first.score, series.latest.score
-    if not change.meaningful:
-        entry = series.entry
-        mcid = f"its MCID of {fmt(entry.mcid)} points" if entry else "a conservative MCID of 12.5% of its maximum"
-        how = f"at {fmt(last)}" if first == last else f"{fmt(first)}→{fmt(last)}"
-        return f"{series.name} {how}: within {mcid}, no meaningful change"
-    verb = "improved" if change.reduction > 0 else "worsened"
-    return f"{series.name} {verb} {fmt(first)}→{fmt(last)}"
-
-
 def _symptoms(request: OutcomeRequest, p: OutcomeParams) -> _Part:
     label = "Symptom scales"
     chosen, changes, any_series = symptom_change(request.assessments)
@@ -269,8 +222,8 @@ def _symptoms(request: OutcomeRequest, p: OutcomeParams) -> _Part:
             else "No symptom-scale administrations supplied."
         )
         return _Part("symptoms", label, 0.0, detail, False)
-    detail = f"{_describe(chosen)} across {len(chosen.series.points)} administrations."
-    others = [_describe(c) for c in changes if c is not chosen and c.meaningful]
+    detail = f"{describe(chosen)} across {len(chosen.series.points)} administrations."
+    others = [describe(c) for c in changes if c is not chosen and c.meaningful]
     if others:
         detail += " Also: " + "; ".join(others) + "."
     if chosen.series.entry is None:

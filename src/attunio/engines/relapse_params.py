@@ -118,7 +118,7 @@ class RelapseParams(ParamsBase, frozen=True):
             9,
             12,
             "Above this, one third of the sleep points (hypersomnia).",
-            "Long sleep in atypical depression (DSM-5).",
+            "Design choice for the 10 h edge; hypersomnia is a DSM-5 atypical feature.",
             "h",
         ),
     ] = 10
@@ -128,7 +128,7 @@ class RelapseParams(ParamsBase, frozen=True):
             10,
             50,
             "Latency rise, in percent, that earns all dmse points.",
-            "Heuristic default (longer latency in depression: Mundt 2012, Yamamoto 2020).",
+            "Design choice (heuristic); longer latency in depression (Mundt 2012, Yamamoto 2020).",
             "%",
         ),
     ] = 25
@@ -138,13 +138,15 @@ class RelapseParams(ParamsBase, frozen=True):
             14,
             90,
             "Days after a medication change over which its points fade to zero.",
-            "Early-treatment and switch risk in the first weeks; SSRI-SIADH mostly in the first month.",
+            "Design choice: destabilisation after a start or switch is most likely in the first weeks.",
             "days",
         ),
     ] = 30
     cadence_grace_days: Annotated[
         int,
-        capped(14, 60, "Visit gap that earns no points.", "Monthly review during active treatment.", "days"),
+        capped(
+            14, 60, "Visit gap that earns no points.", "Design choice: monthly review during active treatment.", "days"
+        ),
     ] = 30
     cadence_full_days: Annotated[
         int,

@@ -25,7 +25,8 @@ import numpy.typing as npt
 from attunio.engines.inputs import Assessment
 from attunio.engines.instants import micros, micros_of
 from attunio.engines.items import safety_findings
-from attunio.engines.outcome import OutcomeParams, OutcomeRequest, symptom_change
+from attunio.engines.outcome import OutcomeParams, OutcomeRequest
+from attunio.engines.outcome_symptoms import symptom_change
 from attunio.engines.relapse import RelapseParams, RelapseRequest, relapse_has_other_evidence
 from attunio.engines.relapse_symptoms import FLOOR_RANK
 from attunio.engines.scales import badness, floor_of, group
