@@ -92,3 +92,35 @@ def test_a_date_one_day_ahead_is_accepted_and_a_bad_date_refused() -> None:
     status, got = run("relapse_risk", bad)
     assert status == 400
     assert got["error"]["issues"] == [{"path": "assessments.0.createdAt", "message": "Invalid datetime"}]  # type: ignore[index]
+
+
+TIME_DEPENDENT = {
+    "relapse_risk": {"generatedAt", "score", "level", "trend", "confidence", "topDriver", "summaryLine",
+                     "recommendation", "factors[0].points", "factors[0].tone", "factors[0].detail"},
+    "medication_response": {"generatedAt"},
+    "outcome_score": {"generatedAt"},
+}
+
+
+def _flat(value: object, path: str = "") -> dict[str, object]:
+    if isinstance(value, dict):
+        return {k: v for key, item in value.items() for k, v in _flat(item, f"{path}.{key}".lstrip(".")).items()}
+    if isinstance(value, list):
+        return {k: v for i, item in enumerate(value) for k, v in _flat(item, f"{path}[{i}]").items()}
+    return {path: value}
+
+
+@pytest.mark.parametrize("engine", sorted(TIME_DEPENDENT))
+def test_served_later_the_reference_examples_differ_only_in_documented_fields(engine: str) -> None:
+    """docs/engines.md, "Answers that depend on `now`": the fields listed there and no others."""
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    name = {"relapse_risk": "relapse", "medication_response": "medication", "outcome_score": "outcome"}[engine]
+    case = json.loads((Path(__file__).resolve().parents[3] / "shared" / "conformance" / f"{name}.json").read_text())
+    body = json.dumps(case["request"]["body"]).encode()
+    at_reference = _flat(msgspec.json.decode(answer(ENGINES[engine], body, now=NOW))["data"])
+    later = _flat(msgspec.json.decode(answer(ENGINES[engine], body, now=datetime(2026, 12, 2, 12, tzinfo=UTC)))["data"])
+    changed = {key for key in at_reference.keys() | later.keys() if at_reference.get(key) != later.get(key)}
+    assert changed <= TIME_DEPENDENT[engine], changed - TIME_DEPENDENT[engine]
+    assert "generatedAt" in changed
