@@ -49,6 +49,7 @@ def decoder_for(request_type: type) -> msgspec.json.Decoder[Any]:
 
 
 NOT_UTF8 = "Request body is not valid JSON: it is not valid UTF-8 text."
+TOO_DEEP = "Request body nests too deeply to be a request."
 
 
 def decode_request(body: bytes, spec: EngineSpec, now: datetime | None = None) -> Any:
@@ -66,6 +67,10 @@ def decode_request(body: bytes, spec: EngineSpec, now: datetime | None = None) -
     except UnicodeDecodeError:
         # msgspec reports invalid UTF-8 inside a string this way rather than as a DecodeError.
         raise RequestInvalid(NOT_UTF8, []) from None
+    except RecursionError:
+        # A date field (decoded by a hook, so msgspec builds its raw value first) can hold
+        # thousands of nested arrays; that is a 400, never a 500.
+        raise RequestInvalid(TOO_DEEP, []) from None
     if _has_rules[spec.request_type] and _breaks_rules(request):
         raise RequestInvalid(spec.invalid_message, list(_typed_rule_issues(request, "")))
     if spec.missing_evidence is not None and (needed := spec.missing_evidence(request)):
@@ -89,7 +94,7 @@ def _slow_issues(body: bytes, request_type: type, exc: msgspec.ValidationError) 
     except msgspec.DecodeError as not_json:
         raise RequestInvalid(f"Request body is not valid JSON: {not_json}", []) from None
     except RecursionError:
-        raise RequestInvalid("Request body nests too deeply to be a request.", []) from None
+        raise RequestInvalid(TOO_DEEP, []) from None
     except UnicodeDecodeError:
         raise RequestInvalid(NOT_UTF8, []) from None
     issues = list(_walk(raw, mi.type_info(request_type), ""))

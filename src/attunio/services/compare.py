@@ -131,7 +131,7 @@ def _fast_decode(body: bytes, spec: EngineSpec) -> Any:
     tested on a set full of invalid lines.)"""
     try:
         request = decoder_for(spec.request_type).decode(body)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return decode_request(body, spec)
     rules_hold = all(
         getattr(item, field) <= getattr(item, limit)
