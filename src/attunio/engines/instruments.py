@@ -10,6 +10,7 @@ as a design choice.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Literal
 
@@ -241,7 +242,9 @@ _BY_KEY: dict[str, Instrument] = {
 }
 
 
+@functools.lru_cache(maxsize=1024)
 def lookup(instrument_id: str) -> Instrument | None:
+    # Cached: the same few ids arrive on every request, and folding them is the costly part.
     return _BY_KEY.get(normalise(instrument_id))
 
 
