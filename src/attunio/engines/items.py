@@ -69,8 +69,10 @@ def _severity(rule: SafetyItem, score: float) -> Severity | None:
 
 
 def _findings_of(index: int, administration: Assessment) -> Iterator[tuple[SafetyFinding, float]]:
+    if not administration.items and not administration.score:
+        return  # no item answers and a zero total: nothing here can be positive
     entry = lookup(administration.instrumentId)
-    if entry is None or not entry.safety_items:
+    if entry is None or not entry.safety_items or (not administration.items and not entry.total_is_safety):
         return
     when = iso_ms(administration.createdAt)
     moment = as_utc(administration.createdAt).timestamp()
