@@ -66,7 +66,7 @@ def run(records: int = RECORDS) -> dict[str, Any]:
                              "vectorised path not in this build")
         return result
     started = time.perf_counter()
-    features = vector.relapse_features(requests)
+    features = vector.relapse_features(requests, NOW)
     features_s = time.perf_counter() - started
     scores, _levels = vector.relapse_scores(features, params)
     vec_s = time.perf_counter() - started

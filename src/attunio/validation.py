@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from msgspec import inspect as mi
 
+from attunio.engines.inputs import Instant, dec_hook, parse_instant
+
 if TYPE_CHECKING:
     from attunio.engines import EngineSpec
 
@@ -41,16 +43,20 @@ _has_rules: dict[type, bool] = {}
 def decoder_for(request_type: type) -> msgspec.json.Decoder[Any]:
     decoder = _decoders.get(request_type)
     if decoder is None:
-        decoder = _decoders[request_type] = msgspec.json.Decoder(request_type, strict=True)
+        decoder = _decoders[request_type] = msgspec.json.Decoder(request_type, strict=True, dec_hook=dec_hook)
         _has_rules[request_type] = _needs_rules(mi.type_info(request_type))
     return decoder
 
 
 NOT_UTF8 = "Request body is not valid JSON: it is not valid UTF-8 text."
+TOO_DEEP = "Request body nests too deeply to be a request."
 
 
-def decode_request(body: bytes, spec: EngineSpec) -> Any:
-    """Decode `body` into `spec.request_type` or raise `RequestInvalid` naming every problem."""
+def decode_request(body: bytes, spec: EngineSpec, now: datetime | None = None) -> Any:
+    """Decode `body` into `spec.request_type` or raise `RequestInvalid` naming every problem.
+
+    With `now`, the engine's rules against the clock run too (an administration dated more than a
+    day after `now` is refused with its path)."""
     decoder = decoder_for(spec.request_type)
     try:
         request = decoder.decode(body)
@@ -61,10 +67,16 @@ def decode_request(body: bytes, spec: EngineSpec) -> Any:
     except UnicodeDecodeError:
         # msgspec reports invalid UTF-8 inside a string this way rather than as a DecodeError.
         raise RequestInvalid(NOT_UTF8, []) from None
+    except RecursionError:
+        # A date field (decoded by a hook, so msgspec builds its raw value first) can hold
+        # thousands of nested arrays; that is a 400, never a 500.
+        raise RequestInvalid(TOO_DEEP, []) from None
     if _has_rules[spec.request_type] and _breaks_rules(request):
         raise RequestInvalid(spec.invalid_message, list(_typed_rule_issues(request, "")))
     if spec.missing_evidence is not None and (needed := spec.missing_evidence(request)):
         raise RequestInvalid(needed, [Issue("", needed)])
+    if spec.time_issues is not None and (late := spec.time_issues(request, now)):
+        raise RequestInvalid(spec.invalid_message, [Issue(path, message) for path, message in late])
     return request
 
 
@@ -82,7 +94,7 @@ def _slow_issues(body: bytes, request_type: type, exc: msgspec.ValidationError) 
     except msgspec.DecodeError as not_json:
         raise RequestInvalid(f"Request body is not valid JSON: {not_json}", []) from None
     except RecursionError:
-        raise RequestInvalid("Request body nests too deeply to be a request.", []) from None
+        raise RequestInvalid(TOO_DEEP, []) from None
     except UnicodeDecodeError:
         raise RequestInvalid(NOT_UTF8, []) from None
     issues = list(_walk(raw, mi.type_info(request_type), ""))
@@ -134,6 +146,7 @@ def _expected(kind: mi.Type) -> str:
         mi.StructType: "object",
         mi.DateTimeType: "string",
         mi.LiteralType: "string",
+        mi.CustomType: "string",
     }
     if isinstance(kind, mi.Metadata):
         return _expected(kind.type)
@@ -154,6 +167,7 @@ def _matches_kind(raw: object, kind: mi.Type) -> bool:
         mi.IntType: _kind(raw) == "number",
         mi.StrType: isinstance(raw, str),
         mi.DateTimeType: isinstance(raw, str),
+        mi.CustomType: isinstance(raw, str),
         mi.LiteralType: isinstance(raw, str | int) and not isinstance(raw, bool),
         mi.BoolType: isinstance(raw, bool),
         mi.NoneType: raw is None,
@@ -204,6 +218,11 @@ def _walk(raw: object, kind: mi.Type, path: str) -> Iterator[Issue]:
     elif isinstance(kind, mi.DateTimeType):
         try:
             msgspec.convert(raw, datetime, strict=True)
+        except msgspec.ValidationError:
+            yield Issue(path, "Invalid datetime")
+    elif isinstance(kind, mi.CustomType) and kind.cls is Instant:
+        try:
+            parse_instant(raw)
         except msgspec.ValidationError:
             yield Issue(path, "Invalid datetime")
     elif isinstance(kind, mi.ListType):

@@ -57,7 +57,7 @@ def test_compare_on_100k_requests_equals_one_request_at_a_time_on_a_sample(large
     # Request by request on a random sample: the same scores and levels as the vectorised arrays…
     spec = ENGINES["relapse_risk"]
     index = sorted(random.Random(5).sample(range(len(data.requests)), SAMPLE))
-    features = features_of(spec, data.requests)
+    features = features_of(spec, data.requests, NOW)
     for pair in (active, candidate):
         scores, levels = score_vectorised(spec, features, pair[1])
         one_scores, one_levels = score_each(spec, [data.requests[i] for i in index], pair, NOW)

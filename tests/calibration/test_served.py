@@ -17,6 +17,7 @@ from tests.calibration.helpers import RELAPSE_V1, RELAPSE_V2, make_vendor, paylo
 from tests.conftest import Served
 
 from attunio.engines import ENGINES
+from attunio.engines.inputs import convert
 
 pytestmark = pytest.mark.e2e
 SPEC = ENGINES["relapse_risk"]
@@ -73,7 +74,7 @@ class Load:
 
 
 def expected(which: int, version: int | None, generated_at: str) -> dict[str, Any]:
-    request = msgspec.convert(BODIES[which], SPEC.request_type)
+    request = convert(BODIES[which], SPEC.request_type)
     model = {"key": "relapse_risk", "version": version, "source": "default" if version is None else "calibrated"}
     answer = SPEC.analyze(request, PARAMS[version], datetime.fromisoformat(generated_at), None)
     return {**msgspec.to_builtins(answer), "model": model}

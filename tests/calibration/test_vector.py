@@ -14,6 +14,7 @@ from tests.calibration.helpers import RELAPSE_V1, RELAPSE_V2, default_params, ev
 
 from attunio.engines import ENGINES, check_caps, describe_params
 from attunio.engines.common import round_int
+from attunio.engines.inputs import convert
 from attunio.engines.vector import round_half_away
 from attunio.services.compare import features_of, load_dataset, score_each, score_vectorised
 from attunio.services.models import default_pair
@@ -62,7 +63,7 @@ def test_vectorised_scores_and_levels_equal_the_engine(engine: str, params: dict
     typed = msgspec.convert(params, spec.params_type)
     model = default_pair(engine)[0]
     expected_scores, expected_levels = score_each(spec, data.requests, (model, typed), NOW)
-    scores, levels = score_vectorised(spec, features_of(spec, data.requests), typed)
+    scores, levels = score_vectorised(spec, features_of(spec, data.requests, NOW), typed)
     assert expected_scores is not None
     assert scores.tolist() == expected_scores.tolist()
     assert levels.tolist() == expected_levels.tolist()
@@ -94,7 +95,7 @@ def _params_strategy(engine: str) -> st.SearchStrategy[Any]:
 def test_vectorised_equals_the_engine_under_any_in_cap_params(engine: str) -> None:
     spec = ENGINES[engine]
     data = load_dataset(evaluation_lines(engine, 600, seed=21), spec)
-    features = features_of(spec, data.requests)
+    features = features_of(spec, data.requests, NOW)
     model = default_pair(engine)[0]
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
@@ -131,10 +132,10 @@ def test_series_order_follows_time_across_offsets_naive_times_and_ties() -> None
          item(2, "2026-02-01T00:00:00Z", "gad7"), item(14, "0001-01-01T00:00:00.000001Z"),
          item(13, "0001-01-01T00:00:00Z")],
     ]
-    requests = [msgspec.convert({"assessments": body}, spec.request_type) for body in bodies]
+    requests = [convert({"assessments": body}, spec.request_type) for body in bodies]
     params = spec.default_params
     expected_scores, _ = score_each(spec, requests, (default_pair("relapse_risk")[0], params), NOW)
-    scores, _ = score_vectorised(spec, features_of(spec, requests), params)
+    scores, _ = score_vectorised(spec, features_of(spec, requests, NOW), params)
     assert expected_scores is not None and scores.tolist() == expected_scores.tolist()
     assert scores[0] != scores[1]
 
@@ -152,7 +153,7 @@ def test_outcome_picks_the_same_series_as_the_engine_on_ties(ids: tuple[str, str
             score = start if k < n - 1 else end
             body.append({"instrumentId": instrument, "instrumentName": instrument, "score": score,
                          "maxScore": 27, "createdAt": f"2026-0{k + 1}-01T00:00:00Z"})
-    request = msgspec.convert({"assessments": body}, spec.request_type)
+    request = convert({"assessments": body}, spec.request_type)
     expected, _ = score_each(spec, [request], default_pair("outcome_score"), NOW)
-    scores, _ = score_vectorised(spec, features_of(spec, [request]), spec.default_params)
+    scores, _ = score_vectorised(spec, features_of(spec, [request], NOW), spec.default_params)
     assert expected is not None and scores.tolist() == expected.tolist()

@@ -17,39 +17,14 @@ from hypothesis import strategies as st
 
 from attunio.engines import instants, vector
 from attunio.engines.inputs import Assessment
-from attunio.engines.outcome import OutcomeRequest
 from attunio.engines.relapse import RelapseRequest
+from attunio.engines.scales import badness, group
 
 NAN = float("nan")
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def reference_series(requests: Sequence[RelapseRequest | OutcomeRequest]) -> dict[str, Any] | None:
-    """`vector._series` as it was: a Python loop over every administration, then lexsort."""
-    codes: dict[str, int] = {}
-    rows, instruments, times, scores, tops = [], [], [], [], []
-    for row, request in enumerate(requests):
-        for item in request.assessments:
-            rows.append(row)
-            instruments.append(codes.setdefault(item.instrumentId, len(codes)))
-            times.append(instants.micros(item.createdAt))
-            scores.append(item.score)
-            tops.append(item.maxScore)
-    if not rows:
-        return None
-    row_of = np.array(rows, dtype=np.int64)
-    code_of = np.array(instruments, dtype=np.int64)
-    time_of = np.array(times, dtype=np.int64)
-    order = np.lexsort((np.arange(len(rows)), time_of, code_of, row_of))
-    row_of, code_of = row_of[order], code_of[order]
-    ends = np.ones(len(order), dtype=np.bool_)
-    ends[:-1] = (row_of[1:] != row_of[:-1]) | (code_of[1:] != code_of[:-1])
-    last = np.flatnonzero(ends)
-    return {
-        "row": row_of[last], "code": code_of[last], "first": np.concatenate(([0], last[:-1] + 1)), "last": last,
-        "time": time_of[order], "score": np.array(scores, dtype=np.float64)[order],
-        "top": np.array(tops, dtype=np.float64)[order], "ids": list(codes),
-    }
+NOW = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
 
 
 def reference_optional(values: Sequence[float | int | None]) -> np.ndarray[Any, Any]:
@@ -60,17 +35,6 @@ def same_array(got: Any, want: Any) -> bool:
     got, want = np.asarray(got), np.asarray(want)
     return bool(got.dtype == want.dtype and got.shape == want.shape
                 and np.array_equal(got, want, equal_nan=got.dtype.kind == "f"))
-
-
-def assert_same_series(requests: Sequence[RelapseRequest | OutcomeRequest]) -> None:
-    got, want = vector._series(requests), reference_series(requests)
-    if want is None:
-        assert got is None
-        return
-    assert got is not None
-    assert got.ids == want["ids"]
-    for name in ("row", "code", "first", "last", "time", "score", "top"):
-        assert same_array(getattr(got, name), want[name]), name
 
 
 # -- strategies -------------------------------------------------------------------------------
@@ -160,28 +124,25 @@ def test_times_of_every_layout_and_count_header() -> None:
             assert instants.micros_of(moments).tolist() == [instants.micros(m) for m in moments]
 
 
-@given(st.lists(relapse_requests(), max_size=30))
-@SETTINGS
-def test_series_equal_the_reference(requests: list[RelapseRequest]) -> None:
-    assert_same_series(requests)
-
-
 @given(st.lists(relapse_requests(MOMENTS), max_size=12))
 @SETTINGS
-def test_series_equal_the_reference_for_any_times(requests: list[RelapseRequest]) -> None:
-    try:
-        reference_series(requests)
-    except OverflowError:
-        with pytest.raises(OverflowError):
-            vector._series(requests)
-        return
-    assert_same_series(requests)
+def test_series_arrays_follow_the_engines_grouping(requests: list[RelapseRequest]) -> None:
+    """The features hold `scales.group`'s series in its order: times, badness and bounds."""
+    features = vector.relapse_features(requests, NOW)
+    flat = [(index, s) for index, r in enumerate(requests) for s in group(r.assessments)]
+    assert features.row.tolist() == [index for index, _ in flat]
+    points = [a for _, s in flat for a in s.points]
+    assert features.time.tolist() == [instants.micros(a.createdAt) for a in points]
+    assert features.bad.tolist() == [badness(a, s.entry) for _, s in flat for a in s.points]
+    sizes = [len(s.points) for _, s in flat]
+    assert features.last.tolist() == (np.cumsum(sizes) - 1).tolist()
+    assert features.start.tolist() == (np.cumsum(sizes) - np.array(sizes, dtype=np.int64)).tolist()
 
 
 @given(st.lists(relapse_requests(), max_size=30))
 @SETTINGS
 def test_relapse_features_equal_the_reference(requests: list[RelapseRequest]) -> None:
-    features = vector.relapse_features(requests)
+    features = vector.relapse_features(requests, NOW)
     assert same_array(features.sleep, reference_optional([r.avgSleepHours for r in requests]))
     assert same_array(features.dmse, reference_optional([r.dmseLatencyPctChange for r in requests]))
     assert same_array(features.med_days, reference_optional([r.daysSinceMedChange for r in requests]))
@@ -195,23 +156,11 @@ def test_optional_equals_the_reference(values: list[float | int | None]) -> None
     assert same_array(vector._optional(values), reference_optional(values))
 
 
-@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 3), st.integers(-(2**62), 2**62)), min_size=1,
-                max_size=60),
-       st.sampled_from([1, 7, 86_400_000_000]))
-@SETTINGS
-def test_packed_order_equals_lexsort(entries: list[tuple[int, int, int]], scale: int) -> None:
-    rows = np.array(sorted(e[0] for e in entries), dtype=np.int64)
-    codes = np.array([e[1] for e in entries], dtype=np.int64)
-    times = np.array([e[2] // scale * scale if scale > 1 else e[2] for e in entries], dtype=np.int64)
-    assert vector._order(rows, codes, times).tolist() == np.lexsort((times, codes, rows)).tolist()
-
-
 def test_seeded_benchmark_records_equal_the_reference() -> None:
     from benchmarks.relapse_vectorised import seeded_requests
 
     requests = seeded_requests(3000, seed=7)
-    assert_same_series(requests)
-    features = vector.relapse_features(requests)
+    features = vector.relapse_features(requests, NOW)
     assert same_array(features.sleep, reference_optional([r.avgSleepHours for r in requests]))
 
 

@@ -18,7 +18,7 @@ SPEC_BY_PATH = {spec.path: spec for spec in ENGINES.values()}
 
 def answer(spec: EngineSpec, body: bytes, params: Any = None, now: datetime = NOW) -> bytes:
     try:
-        request = decode_request(body, spec)
+        request = decode_request(body, spec, now)
     except RequestInvalid as exc:
         error = {"code": "invalid_request", "message": exc.message, "issues": exc.issues}
         return msgspec.json.encode({"ok": False, "error": error})

@@ -12,6 +12,7 @@ from attunio.engines.biomarker import BiomarkerParams
 from attunio.engines.dmse import DmseParams
 from attunio.engines.params import params_from_dict
 from attunio.engines.relapse import RelapseParams
+from attunio.validation import decoder_for
 
 SPECS = sorted(ENGINES.values(), key=lambda s: s.key)
 IDS = [s.key for s in SPECS]
@@ -71,7 +72,7 @@ def test_model_block_is_echoed(spec) -> None:  # type: ignore[no-untyped-def]
         "outcome_score": b'{"avgSleepHours": 7}',
         "relapse_risk": b'{"avgSleepHours": 7}',
     }
-    request = msgspec.json.decode(bodies[spec.key], type=spec.request_type)
+    request = decoder_for(spec.request_type).decode(bodies[spec.key])
     model = ModelRef(key=spec.key, version=4, source="calibrated")
     result = spec.analyze(request, spec.default_params, datetime(2026, 1, 1, tzinfo=UTC), model)
     encoded = msgspec.json.decode(msgspec.json.encode(result))

@@ -246,7 +246,7 @@ def _with_latest(body: dict[str, Any], score: float) -> dict[str, Any]:
     items = sorted(body["assessments"], key=lambda a: a["createdAt"])
     latest_id = items[-1]["instrumentId"]
     same = [a for a in items if a["instrumentId"] == latest_id]
-    latest = {**same[-1], "score": min(score, same[-1]["maxScore"]), "createdAt": iso(600)}
+    latest = {**same[-1], "score": min(score, same[-1]["maxScore"]), "createdAt": iso(541)}
     return {**body, "assessments": [*body["assessments"], latest]}
 
 

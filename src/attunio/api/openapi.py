@@ -19,6 +19,7 @@ from attunio.api.admission import GRACE_HEADER, LIMIT_HEADER, REMAINING_HEADER, 
 from attunio.api.openapi_text import FIELDS, ISO, OPERATIONS, REQUEST_EXAMPLES, SHARED
 from attunio.engines import ENGINES, EngineSpec
 from attunio.engines.common import default_model
+from attunio.engines.inputs import schema_hook
 from attunio.errors import ERROR_CODES
 from attunio.validation import decode_request
 
@@ -136,7 +137,7 @@ def _describe(components: dict[str, Any]) -> None:
 
 
 def _answer_example(spec: EngineSpec) -> Any:
-    request = decode_request(msgspec.json.encode(REQUEST_EXAMPLES[spec.key]), spec)
+    request = decode_request(msgspec.json.encode(REQUEST_EXAMPLES[spec.key]), spec, EXAMPLE_NOW)
     answer = spec.analyze(request, spec.default_params, EXAMPLE_NOW, default_model(spec.key))
     return msgspec.to_builtins(answer)
 
@@ -165,7 +166,7 @@ def build_openapi() -> dict[str, Any]:
     request_types = [spec.request_type for spec in ENGINES.values()]
     result_types = [typing.get_type_hints(spec.analyze)["return"] for spec in ENGINES.values()]
     refs, components = msgspec.json.schema_components(
-        request_types + result_types, ref_template="#/components/schemas/{name}"
+        request_types + result_types, ref_template="#/components/schemas/{name}", schema_hook=schema_hook
     )
     components.update(Error=ERROR_SCHEMA, Ping=PING, Health=HEALTH, Readiness=READINESS)
     _describe(components)

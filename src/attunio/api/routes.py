@@ -52,7 +52,7 @@ async def answer(services: Services, spec: EngineSpec, principal: Principal, bod
     quota and meter writes are shared with the other requests of the same event-loop turn (see
     `services/billing.py`)."""
     try:
-        request = decode_request(body, spec)
+        request = decode_request(body, spec, now)
     except RequestInvalid as exc:
         issues = [{"path": i.path, "message": i.message} for i in exc.issues]
         raise ApiError("invalid_request", exc.message, issues=issues) from None

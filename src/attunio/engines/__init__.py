@@ -15,6 +15,7 @@ import msgspec
 from attunio.engines import biomarker, dmse, medication, outcome, relapse
 from attunio.engines.common import ModelRef, default_model
 from attunio.engines.params import CapViolation, ParamsBase, check_caps, describe_params, params_from_dict
+from attunio.engines.timing import future_dated
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,8 @@ class EngineSpec:
     invalid_message: str
     # Returns what is missing when a well-formed request carries no evidence at all, else None.
     missing_evidence: Callable[[Any], str | None] | None = None
+    # `(path, message)` for every input the clock refuses (dated more than a day after `now`).
+    time_issues: Callable[[Any, datetime | None], list[tuple[str, str]]] | None = None
 
 
 def _spec(
@@ -38,6 +41,7 @@ def _spec(
     analyze: Callable[..., msgspec.Struct],
     missing: Callable[[Any], str | None] | None,
     invalid_message: str = "Request validation failed.",
+    time_issues: Callable[[Any, datetime | None], list[tuple[str, str]]] | None = None,
 ) -> EngineSpec:
     return EngineSpec(
         key=key,
@@ -48,6 +52,7 @@ def _spec(
         analyze=analyze,
         invalid_message=invalid_message,
         missing_evidence=missing,
+        time_issues=time_issues,
     )
 
 
@@ -70,6 +75,7 @@ ENGINES: dict[str, EngineSpec] = {
             medication.MedicationParams,
             medication.analyze,
             medication.missing_evidence,
+            time_issues=future_dated,
         ),
         _spec(
             biomarker.KEY,
@@ -86,6 +92,7 @@ ENGINES: dict[str, EngineSpec] = {
             outcome.OutcomeParams,
             outcome.analyze,
             outcome.missing_evidence,
+            time_issues=future_dated,
         ),
         _spec(
             relapse.KEY,
@@ -94,6 +101,7 @@ ENGINES: dict[str, EngineSpec] = {
             relapse.RelapseParams,
             relapse.analyze,
             relapse.missing_evidence,
+            time_issues=future_dated,
         ),
     )
 }

@@ -20,9 +20,11 @@ from attunio.engines.common import (
     round_int,
     slug,
 )
-from attunio.engines.inputs import Assessment, Assessments, PctChange, Request, SessionRef, text
+from attunio.engines.inputs import Assessment, Assessments, Instant, PctChange, Request, SessionRef, text
+from attunio.engines.instruments import UNKNOWN_MCID_SHARE
+from attunio.engines.items import SafetyFinding, safety_findings
 from attunio.engines.params import ParamsBase, capped
-from attunio.engines.scales import Series, group, most_covered, when
+from attunio.engines.scales import Series, badness, group, in_units, mcid_share, most_covered, when
 
 KEY = "medication_response"
 MODULE = "medication"
@@ -39,7 +41,7 @@ class Prescription(Request, frozen=True):
     status: Annotated[str, text(1, 32)]
     dosage: Annotated[str, text(1, 64)] | None = None
     frequency: Annotated[str, text(1, 64)] | None = None
-    prescribedAt: datetime | None = None
+    prescribedAt: Instant | None = None
 
 
 class MedicationRequest(Request, frozen=True):
@@ -68,21 +70,10 @@ class MedicationParams(ParamsBase, frozen=True):
             0.15,
             0.45,
             "Share of baseline score lost that counts as partial response.",
-            "Common 25–49% partial-response convention in depression trials.",
+            "Partial response = 25–49% reduction (Nierenberg & DeCecco 2001).",
             "fraction",
         ),
     ] = 0.25
-    worsening_increase: Annotated[
-        float,
-        capped(
-            0.1,
-            0.5,
-            "Share of baseline score gained that counts as worsening; smaller rises "
-            "are within measurement noise.",
-            "≈ MCID as a share of a mid-range baseline: PHQ-9 5 points (Löwe 2004).",
-            "fraction",
-        ),
-    ] = 0.2
     adequate_trial_days: Annotated[
         int,
         capped(
@@ -90,7 +81,7 @@ class MedicationParams(ParamsBase, frozen=True):
             56,
             "Days on a medication before a missing response is judged; earlier verdicts "
             "carry low confidence.",
-            "Antidepressant onset 2–4 weeks; response judged at 4–8 weeks (APA guideline).",
+            "Antidepressant onset 2–4 weeks; response judged at 4–8 weeks (APA practice guideline 2010).",
             "days",
         ),
     ] = 28
@@ -100,7 +91,7 @@ class MedicationParams(ParamsBase, frozen=True):
             5,
             30,
             "Digital MSE latency change, in percent, counted as objective movement.",
-            "Heuristic default (Mundt 2012: latency tracks depression severity).",
+            "Design choice (heuristic); latency tracks depression severity (Mundt 2012).",
             "%",
         ),
     ] = 10
@@ -130,6 +121,7 @@ class MedicationAnalysis(
     model: ModelRef
     sessionRef: str | None = None
     generatedAt: str
+    safety: list[SafetyFinding] = msgspec.field(default_factory=list)
     signalsPresent: int
     signals: list[Signal]
     disclaimer: str
@@ -159,33 +151,74 @@ def _days(later: datetime, earlier: datetime) -> int:
     return max(0, (as_utc(later) - as_utc(earlier)).days)
 
 
+def _baseline_day(item: Assessment, start: datetime) -> bool:
+    """Before the start, or on its UTC day: an assessment at the prescribing visit is the baseline."""
+    return when(item) < start or when(item).date() == start.date()
+
+
+def _verdict(before: Assessment, after: Assessment, best: Assessment, series: Series,
+             p: MedicationParams) -> tuple[int, float, bool, str]:
+    """(direction, reduction, meaningful, kind) with kind one of response, partial, remission,
+    lost, worse, none."""
+    entry = series.entry
+    share = mcid_share(entry, UNKNOWN_MCID_SHARE)
+    change = badness(before, entry) - badness(after, entry)  # > 0 is improvement
+    base, now_ = (before.score, after.score)
+    if entry is not None and entry.polarity == "higher_is_better":
+        base, now_ = before.maxScore - before.score, after.maxScore - after.score
+    reduction = (base - now_) / base if base > 0 else (0.0 if now_ == 0 else -1.0)
+    meaningful = abs(change) >= share - 1e-12
+    remission = entry is not None and entry.remission_below is not None
+    in_remission = remission and in_units(after, entry) < entry.remission_below  # type: ignore[arg-type,union-attr,operator]
+    was_ill = not remission or in_units(before, entry) >= entry.remission_below  # type: ignore[arg-type,union-attr,operator]
+    # Loss of response: an earlier post-start score was a meaningful improvement and the latest
+    # has climbed back by at least an MCID from it.
+    regained = badness(after, entry) - badness(best, entry) >= share - 1e-12
+    best_gain = badness(before, entry) - badness(best, entry) >= share - 1e-12
+    if best is not after and best_gain and regained:
+        return -1, reduction, True, "lost"
+    if meaningful and change < 0:
+        return -1, reduction, True, "worse"
+    if meaningful and in_remission and was_ill:
+        return 1, reduction, True, "remission"
+    if meaningful and reduction >= p.partial_reduction:
+        eligible = entry is not None and entry.response_baseline_from is not None and (
+            in_units(before, entry) >= entry.response_baseline_from)
+        return 1, reduction, True, "response" if eligible and reduction >= p.response_reduction else "partial"
+    return 0, reduction, meaningful, "none"
+
+
 def _compare(rx: Prescription, start: datetime, series: Series, p: MedicationParams) -> tuple[Signal, int]:
     """The response signal and its direction (+1 improving, -1 worsening, 0 neither)."""
-    before = [a for a in series.points if when(a) < start][-1]
-    after_all = [a for a in series.points if when(a) >= start]
+    before = [a for a in series.points if _baseline_day(a, start)][-1]
+    after_all = [a for a in series.points if not _baseline_day(a, start)]
     after = after_all[-1]
+    best = min(after_all, key=lambda a: badness(a, series.entry))
     name, drug = series.name, _drug(rx)
     was, now_ = fmt(before.score), fmt(after.score)
-    if before.score > 0:
-        reduction = (before.score - after.score) / before.score
-    else:
-        reduction = 0.0 if after.score == 0 else -1.0
+    direction, reduction, meaningful, kind = _verdict(before, after, best, series, p)
     pct = round_int(abs(reduction) * 100)
     elapsed = _days(after.createdAt, start)
     early = elapsed < p.adequate_trial_days
     confidence: Confidence = (
         "low" if early else ("high" if len(after_all) >= p.administrations_for_high else "moderate")
     )
-    direction = 0
-    if reduction >= p.partial_reduction:
-        direction = 1
+    entry = series.entry
+    if kind in ("response", "partial", "remission"):
         tone: Tone = "positive"
         detail = f"{name} improved {was}→{now_} ({pct}% reduction) since {drug} started."
         summary = f"On {drug}, {name} improved from {was} to {now_} ({pct}% reduction)."
-        if reduction >= p.response_reduction:
+        if kind == "response":
             summary = summary[:-1] + f" — meets the ≥{fmt(p.response_reduction * 100)}% response criterion."
-    elif reduction <= -p.worsening_increase:
-        direction = -1
+        if kind == "remission" and entry is not None:
+            summary = summary[:-1] + f" — in remission ({name} < {fmt(entry.remission_below or 0)})."
+    elif kind == "lost":
+        tone = "elevated"
+        low = fmt(best.score)
+        detail = f"{name} {was}→{low}→{now_} since {drug} started: the improvement to {low} has been lost."
+        summary = (f"On {drug}, {name} improved from {was} to {low} but is back to {now_}; no meaningful "
+                   "response now (loss of response) — review the regimen.")
+    elif kind == "worse":
         tone = "elevated"
         # A rise from zero has no meaningful percentage.
         rise = f"{pct}% increase" if before.score > 0 else "from a zero baseline"
@@ -194,11 +227,12 @@ def _compare(rx: Prescription, start: datetime, series: Series, p: MedicationPar
     else:
         tone = "neutral" if early else "watch"
         change = f"{pct}% {'reduction' if reduction >= 0 else 'increase'}"
-        threshold = fmt(p.partial_reduction * 100)
-        detail = (
-            f"{name} changed {was}→{now_} ({change}) since {drug} started — below the "
-            f"{threshold}% partial-response threshold."
-        )
+        if meaningful:
+            why = f"below the {fmt(p.partial_reduction * 100)}% partial-response threshold"
+        else:
+            mcid = f"{fmt(entry.mcid)} points" if entry is not None else "12.5% of its maximum"
+            why = f"within the instrument's MCID ({mcid})"
+        detail = f"{name} changed {was}→{now_} ({change}) since {drug} started — {why}."
         verdict = f"too early to judge ({elapsed} days on treatment)" if early else "no meaningful response"
         summary = f"On {drug}, {name} went from {was} to {now_} ({change}); {verdict}."
     signal = _signal(
@@ -214,6 +248,31 @@ def _compare(rx: Prescription, start: datetime, series: Series, p: MedicationPar
         observedAt=iso_ms(after.createdAt),
     )
     return signal, direction
+
+
+def _other_change(series: Series, start: datetime) -> str | None:
+    before = [a for a in series.points if _baseline_day(a, start)][-1]
+    after = series.latest
+    change = badness(before, series.entry) - badness(after, series.entry)
+    if abs(change) < mcid_share(series.entry, UNKNOWN_MCID_SHARE) - 1e-12:
+        return None
+    verb = "improved" if change > 0 else "worsened"
+    return f"{series.name} {verb} {fmt(before.score)}→{fmt(after.score)}"
+
+
+def _worst_first(comparable: list[Series], start: datetime, p: MedicationParams) -> Series | None:
+    """A series that worsened beyond its MCID speaks first (a worsening is never hidden by another
+    instrument's improvement); otherwise the most covered one."""
+    worse = []
+    for series in comparable:
+        before = [a for a in series.points if _baseline_day(a, start)][-1]
+        after = series.latest
+        rise = badness(after, series.entry) - badness(before, series.entry)
+        if rise >= mcid_share(series.entry, UNKNOWN_MCID_SHARE) - 1e-12:
+            worse.append((-rise, series.instrument_id, series))
+    if worse:
+        return min(worse, key=lambda w: (w[0], w[1]))[2]
+    return most_covered(comparable)
 
 
 def _prescription(
@@ -233,7 +292,7 @@ def _prescription(
             summaryLine=f"{drug}: record the start date to measure symptom response.",
         ), 0
     start = as_utc(rx.prescribedAt)
-    since = [a for a in assessments if when(a) >= start]
+    since = [a for a in assessments if not _baseline_day(a, start)]
     if not since:
         days = _days(now, start)
         return _signal(
@@ -249,8 +308,10 @@ def _prescription(
             summaryLine=f"On {drug} for {days} days without a symptom-scale assessment; "
             "schedule a reassessment.",
         ), 0
-    comparable = [s for s in group(assessments) if when(s.first) < start <= when(s.latest)]
-    chosen = most_covered(comparable)
+    comparable = [
+        s for s in group(assessments) if _baseline_day(s.first, start) and not _baseline_day(s.latest, start)
+    ]
+    chosen = _worst_first(comparable, start, p)
     if chosen is None:
         latest = max(since, key=when)
         score = f"{fmt(latest.score)}/{fmt(latest.maxScore)}"
@@ -268,7 +329,12 @@ def _prescription(
             summaryLine=f"On {drug}, {latest.instrumentName} is {score}; no pre-treatment "
             "baseline to compare.",
         ), 0
-    return _compare(rx, start, chosen, p)
+    signal, direction = _compare(rx, start, chosen, p)
+    # Every instrument is read: a meaningful change on another one is named beside the verdict.
+    others = [text for series in comparable if series is not chosen and (text := _other_change(series, start))]
+    if others:
+        signal = msgspec.structs.replace(signal, detail=f"{signal.detail} Also: {'; '.join(others)}.")
+    return signal, direction
 
 
 def _corroboration(pct: float, symptoms: int, p: MedicationParams) -> Signal:
@@ -318,6 +384,7 @@ def analyze(
         model=model or default_model(KEY),
         sessionRef=request.sessionRef,
         generatedAt=iso_ms(now),
+        safety=safety_findings(request.assessments),
         signalsPresent=len(signals),
         signals=signals,
         disclaimer=DISCLAIMER,

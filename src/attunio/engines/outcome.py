@@ -23,8 +23,9 @@ from attunio.engines.common import (
     signed,
 )
 from attunio.engines.inputs import Assessments, Count100, PctChange, Request, SessionRef, SleepHours
+from attunio.engines.items import SafetyFinding, safety_findings
+from attunio.engines.outcome_symptoms import describe, symptom_change
 from attunio.engines.params import ParamsBase, capped
-from attunio.engines.scales import group, most_covered
 
 KEY = "outcome_score"
 DISCLAIMER = (
@@ -49,7 +50,7 @@ class OutcomeParams(ParamsBase, frozen=True):
             60,
             100,
             "Points for a 100% reduction from the first administration; a 50% (response) "
-            "reduction earns half.",
+            "reduction earns half. A change smaller than the instrument's MCID earns none.",
             "Response = ≥50% reduction (NCQA HEDIS, NQF 1885).",
             "points",
         ),
@@ -60,7 +61,7 @@ class OutcomeParams(ParamsBase, frozen=True):
             0,
             20,
             "Most points a latency change can add or remove.",
-            "Heuristic; latency tracks severity (Mundt 2012, Cohen 2024).",
+            "Design choice (heuristic); latency tracks severity (Mundt 2012, Cohen 2024).",
             "points",
         ),
     ] = 10
@@ -70,7 +71,7 @@ class OutcomeParams(ParamsBase, frozen=True):
             10,
             50,
             "Latency change, in percent, that earns the full dmse weight; a fall is improvement.",
-            "Heuristic default.",
+            "Design choice (heuristic default).",
             "%",
         ),
     ] = 20
@@ -93,7 +94,8 @@ class OutcomeParams(ParamsBase, frozen=True):
             1,
             10,
             "Points removed per flagged biomarker watch-item (possible medical driver).",
-            "Holder 2014: reversible medical drivers of psychiatric presentations.",
+            "Design choice for the 5 points; Holder 2014 lists reversible medical drivers of psychiatric "
+            "presentations.",
             "points",
         ),
     ] = 5
@@ -131,7 +133,9 @@ class OutcomeParams(ParamsBase, frozen=True):
         capped(
             5,
             25,
-            "Composite at or beyond ± this is improving / worsening; between is stable.",
+            "Measured change (symptom scales plus latency) at or beyond ± this is improving / "
+            "worsening; between is stable. States (medication, sleep, lab watch-items) move the "
+            "composite but never the direction.",
             "Design choice.",
             "points",
         ),
@@ -147,7 +151,8 @@ class OutcomeParams(ParamsBase, frozen=True):
         capped(
             0.5,
             1.0,
-            "Share of non-zero contributions that must agree in sign with the composite for high confidence.",
+            "Share of the available change sources (symptom scales, latency) that must agree with the "
+            "direction for high confidence; at least two must agree. States are not counted.",
             "Design choice.",
             "fraction",
         ),
@@ -157,8 +162,8 @@ class OutcomeParams(ParamsBase, frozen=True):
         capped(
             0.3,
             0.75,
-            "Share of non-zero contributions that must agree in sign with the composite for moderate "
-            "confidence.",
+            "Share of the available change sources that must agree with the direction for moderate "
+            "confidence; at least one must agree.",
             "Design choice: at least half the evidence points the same way.",
             "fraction",
         ),
@@ -189,6 +194,7 @@ class OutcomeScore(
     model: ModelRef
     sessionRef: str | None = None
     generatedAt: str
+    safety: list[SafetyFinding] = msgspec.field(default_factory=list)
     score: int
     direction: Direction
     confidence: Confidence
@@ -208,22 +214,21 @@ class _Part(msgspec.Struct, frozen=True):
 
 def _symptoms(request: OutcomeRequest, p: OutcomeParams) -> _Part:
     label = "Symptom scales"
-    series = group(request.assessments)
-    chosen = most_covered([s for s in series if len(s.points) >= 2])
+    chosen, changes, any_series = symptom_change(request.assessments)
     if chosen is None:
         detail = (
             "Only one administration per instrument; change needs at least two."
-            if series
+            if any_series
             else "No symptom-scale administrations supplied."
         )
         return _Part("symptoms", label, 0.0, detail, False)
-    first, last = chosen.first.score, chosen.latest.score
-    # From a zero baseline any rise is full worsening; the relative change is undefined there.
-    reduction = (first - last) / first if first > 0 else (0.0 if last == 0 else -1.0)
-    verb = "improved" if last < first else ("worsened" if last > first else "unchanged")
-    change = f"at {fmt(last)}" if verb == "unchanged" else f"{fmt(first)}→{fmt(last)}"
-    detail = f"{chosen.name} {verb} {change} across {len(chosen.points)} administrations."
-    return _Part("symptoms", label, p.symptoms_weight * clamp(reduction, -1.0, 1.0), detail, True)
+    detail = f"{describe(chosen)} across {len(chosen.series.points)} administrations."
+    others = [describe(c) for c in changes if c is not chosen and c.meaningful]
+    if others:
+        detail += " Also: " + "; ".join(others) + "."
+    if chosen.series.entry is None:
+        detail += " Instrument not in the registry: read as higher-is-worse."
+    return _Part("symptoms", label, p.symptoms_weight * clamp(chosen.reduction, -1.0, 1.0), detail, True)
 
 
 def _dmse(pct: float | None, p: OutcomeParams) -> _Part:
@@ -321,13 +326,30 @@ def missing_evidence(request: OutcomeRequest) -> str | None:
     )
 
 
-def _confidence(parts: list[_Part], total: float, p: OutcomeParams) -> Confidence:
+CHANGE_KEYS = ("symptoms", "dmse")  # measured change; the other components are states
+
+
+def direction_of(change_total: float, p: OutcomeParams) -> Direction:
+    """Only measured change (symptom scales, latency) decides the direction: being on a medication,
+    sleeping normally or carrying lab watch-items are states, never improvement or worsening."""
+    if change_total >= p.direction_threshold:
+        return "improving"
+    if change_total <= -p.direction_threshold:
+        return "worsening"
+    return "stable"
+
+
+def _confidence(parts: list[_Part], direction: Direction, p: OutcomeParams) -> Confidence:
+    """Agreement is read over the change sources only (symptom scales, latency): a state neither
+    agrees nor disagrees, so it can never make an answer look better corroborated."""
     sources = sum(part.available for part in parts)
-    moved = [part.points for part in parts if part.available and part.points != 0]
-    agreement = 1.0 if not moved else sum((x > 0) == (total > 0) and total != 0 for x in moved) / len(moved)
-    if sources >= p.confidence_sources_high and agreement >= p.agreement_high:
+    change = [part.points for part in parts if part.available and part.key in CHANGE_KEYS]
+    sign = {"improving": 1, "stable": 0, "worsening": -1}[direction]
+    agreeing = sum((x > 0) - (x < 0) == sign for x in change)
+    agreement = agreeing / len(change) if change else 0.0
+    if sources >= p.confidence_sources_high and agreeing >= 2 and agreement >= p.agreement_high:
         return "high"
-    if sources >= p.confidence_sources_moderate and agreement >= p.agreement_moderate:
+    if sources >= p.confidence_sources_moderate and agreeing >= 1 and agreement >= p.agreement_moderate:
         return "moderate"
     return "low"
 
@@ -338,20 +360,17 @@ def analyze(
     parts = parts_of(request, params)
     total = sum(part.points for part in parts)
     score = round_int(clamp(total, -100.0, 100.0))
-    direction: Direction = "stable"
-    if score >= params.direction_threshold:
-        direction = "improving"
-    elif score <= -params.direction_threshold:
-        direction = "worsening"
+    direction = direction_of(parts[0].points + parts[1].points, params)
     sources = sum(part.available for part in parts)
     noun = "source" if sources == 1 else "sources"
     return OutcomeScore(
         model=model or default_model(KEY),
         sessionRef=request.sessionRef,
         generatedAt=iso_ms(now),
+        safety=safety_findings(request.assessments),
         score=score,
         direction=direction,
-        confidence=_confidence(parts, total, params),
+        confidence=_confidence(parts, direction, params),
         components=[
             Component(
                 key=part.key,

@@ -19,15 +19,21 @@ from attunio.engines.common import (
     default_model,
     fmt,
     iso_ms,
+    lower_confidence,
     num,
     round_int,
     signed,
 )
 from attunio.engines.inputs import Assessments, Days, PctChange, Request, SessionRef, SleepHours
+from attunio.engines.items import SafetyFinding, safety_findings
 from attunio.engines.relapse_params import RelapseParams
-from attunio.engines.scales import Series, fraction, group, severity_of
+from attunio.engines.relapse_symptoms import FLOOR_RANK, Trajectory, describe, trajectory, trend_of
+from attunio.engines.scales import group, severity_of
 
 __all__ = ["RelapseParams", "RelapsePrediction", "RelapseRequest", "analyze", "missing_evidence"]
+
+# The symptom factor (trajectory over the window, level floors) lives in `relapse_symptoms`, the
+# suicidality floor in `items`; this module adds the other four factors and the level.
 
 KEY = "relapse_risk"
 DISCLAIMER = (
@@ -49,6 +55,11 @@ class RelapseRequest(Request, frozen=True):
 FactorKey = Literal["symptoms", "sleep", "dmse", "medication", "cadence"]
 Level = Literal["low", "moderate", "elevated", "high"]
 Trend = Literal["rising", "falling", "stable", "unknown"]
+LEVELS: tuple[Level, ...] = ("low", "moderate", "elevated", "high")
+SAFETY_LEAD = (
+    "Positive suicidality item: arrange a same-day suicide-risk assessment by a clinician under local "
+    "protocol."
+)
 
 RECOMMENDATIONS: dict[Level, str] = {
     "low": "Continue routine care and the scheduled monitoring cadence.",
@@ -79,6 +90,8 @@ class RelapsePrediction(
     model: ModelRef
     sessionRef: str | None = None
     generatedAt: str
+    # Present only when a suicidality item is positive; placed first so it is read first.
+    safety: list[SafetyFinding] = msgspec.field(default_factory=list)
     score: int
     level: Level
     trend: Trend
@@ -100,53 +113,23 @@ class _Part(msgspec.Struct, frozen=True):
     detail: str
 
 
-def _rise(series: Series) -> float | None:
-    if len(series.points) < 2:
-        return None
-    return fraction(series.points[-1]) - fraction(series.points[-2])
-
-
-def _series_points(series: Series, p: RelapseParams) -> float:
-    rise = _rise(series) or 0.0
-    velocity = clamp(rise / p.velocity_full_rise, 0.0, 1.0)
-    return p.symptoms_level_points * fraction(series.latest) + p.symptoms_velocity_points * velocity
-
-
-def trend_of(rise: float | None, p: RelapseParams) -> Trend:
-    if rise is None:
-        return "unknown"
-    if rise >= p.trend_min_change:
-        return "rising"
-    if rise <= -p.trend_min_change:
-        return "falling"
-    return "stable"
-
-
-def _symptoms(request: RelapseRequest, p: RelapseParams) -> tuple[_Part, Series | None]:
+def _symptoms(request: RelapseRequest, p: RelapseParams, now: datetime) -> tuple[_Part, list[Trajectory]]:
     label, top = "Symptom trajectory", p.symptoms_level_points + p.symptoms_velocity_points
     series = group(request.assessments)
     if not series:
-        return _Part("symptoms", label, 0.0, top, False, "No symptom-scale administrations supplied."), None
-    # Conservative: the instrument that signals the most risk speaks for the factor.
-    # Ties go to the longer series, then the alphabetically first id, never to request order.
-    chosen = min(series, key=lambda s: (-_series_points(s, p), -len(s.points), s.instrument_id))
-    last = chosen.latest
-    severity = severity_of(last)
-    sev = f" ({severity})" if severity else ""
-    rise = _rise(chosen)
-    if rise is None:
-        detail = (
-            f"{chosen.name} at {fmt(last.score)}/{fmt(last.maxScore)}{sev} on a single administration; "
-            "velocity needs two."
-        )
-    else:
-        prev = chosen.points[-2]
-        verb = trend_of(rise, p)
-        detail = (
-            f"{chosen.name} {verb} {fmt(prev.score)}→{fmt(last.score)}/{fmt(last.maxScore)}{sev} "
-            "at the two most recent administrations."
-        )
-    return _Part("symptoms", label, _series_points(chosen, p), top, True, detail), chosen
+        return _Part("symptoms", label, 0.0, top, False, "No symptom-scale administrations supplied."), []
+    paths = [trajectory(s, p, now) for s in series]
+    # Conservative: the instrument that signals the most risk speaks for the factor. Ties go to the
+    # longer series, then the alphabetically first id, never to request order.
+    paths.sort(key=lambda t: (-t.points, -len(t.series.points), t.series.instrument_id))
+    chosen = paths[0]
+    detail = describe(chosen, p)
+    rising = [t for t in paths[1:] if trend_of(t, p) == "rising"]
+    if rising:
+        others = "; ".join(f"{t.series.name} {fmt(t.series.points[t.best_index].score)}→"
+                           f"{fmt(t.series.latest.score)}/{fmt(t.series.latest.maxScore)}" for t in rising)
+        detail += f" Also rising: {others}."
+    return _Part("symptoms", label, chosen.points, top, True, detail), paths
 
 
 def _sleep(hours: float | None, p: RelapseParams) -> _Part:
@@ -233,24 +216,35 @@ def _cadence(days: int | None, p: RelapseParams) -> _Part:
     )
 
 
-def parts_of(request: RelapseRequest, p: RelapseParams) -> tuple[list[_Part], Series | None]:
-    symptoms, series = _symptoms(request, p)
+def parts_of(request: RelapseRequest, p: RelapseParams, now: datetime) -> tuple[list[_Part], list[Trajectory]]:
+    symptoms, paths = _symptoms(request, p, now)
     return [
         symptoms,
         _sleep(request.avgSleepHours, p),
         _dmse(request.dmseLatencyPctChange, p),
         _medication(request, p),
         _cadence(request.daysSinceLastVisit, p),
-    ], series
+    ], paths
 
 
 def missing_evidence(request: RelapseRequest) -> str | None:
-    parts, _ = parts_of(request, RelapseParams())
-    if any(part.available for part in parts):
+    if request.assessments or relapse_has_other_evidence(request):
         return None
     return (
         "Relapse prediction needs at least one source: `assessments`, `dmseLatencyPctChange`, "
         "`avgSleepHours`, `daysSinceMedChange`, `hasActiveMedication` or `daysSinceLastVisit`."
+    )
+
+
+def relapse_has_other_evidence(request: RelapseRequest) -> bool:
+    return request.hasActiveMedication or any(
+        value is not None
+        for value in (
+            request.avgSleepHours,
+            request.dmseLatencyPctChange,
+            request.daysSinceMedChange,
+            request.daysSinceLastVisit,
+        )
     )
 
 
@@ -260,41 +254,66 @@ def _tone(part: _Part, p: RelapseParams) -> Tone:
     return "elevated" if part.points >= p.factor_elevated_share * part.max_points else "watch"
 
 
+def level_of(score: int, floor: int, safety: bool, p: RelapseParams) -> Level:
+    """The band of the score, raised to the symptom floor (1 moderate, 2 elevated) and to `high`
+    for a positive suicidality item; neither raise has a parameter a bundle could lower."""
+    rank = 0
+    for index, edge in enumerate((p.moderate_from, p.elevated_from, p.high_from), start=1):
+        if score >= edge:
+            rank = index
+    rank = max(rank, floor, 3 if safety else 0)
+    return LEVELS[rank]
+
+
+def _summary(level: Level, score: int, raised: str | None, trend: str, driver: str | None) -> str:
+    moving = f"signals {trend}" if trend != "unknown" else "trend not yet established"
+    why = f"; level raised by {raised}" if raised else ""
+    summary = f"{level.capitalize()} relapse risk ({score}/100{why}), {moving}"
+    if driver:
+        return summary + f", driven primarily by {driver[0].lower() + driver[1:]}."
+    return summary + "; no factor is contributing."
+
+
 def analyze(
     request: RelapseRequest, params: RelapseParams, now: datetime, model: ModelRef | None = None
 ) -> RelapsePrediction:
-    parts, series = parts_of(request, params)
+    parts, paths = parts_of(request, params, now)
     score = round_int(clamp(sum(part.points for part in parts), 0.0, 100.0))
-    level: Level = "low"
-    for edge, name in (
-        (params.moderate_from, "moderate"),
-        (params.elevated_from, "elevated"),
-        (params.high_from, "high"),
-    ):
-        if score >= edge:
-            level = name  # type: ignore[assignment]
-    trend = trend_of(_rise(series) if series else None, params)
+    safety = safety_findings(request.assessments)
+    floored = max(paths, key=lambda t: FLOOR_RANK[t.floor], default=None)
+    floor = FLOOR_RANK[floored.floor] if floored is not None else 0
+    level = level_of(score, floor, bool(safety), params)
+    banded = level_of(score, 0, False, params)
+    raised = None
+    if level != banded:
+        if safety:
+            raised = "a positive suicidality item"
+        elif floored is not None:
+            band = severity_of(floored.series.latest, floored.series.entry)
+            raised = f"the {floored.series.name} severity floor: {band}"
+    chosen = paths[0] if paths else None
+    trend = trend_of(chosen, params)
     sources = sum(part.available for part in parts)
     top = max(parts, key=lambda part: part.points)  # first of equals keeps the documented order
     driver = top.label if top.points > 0 else None
     confidence: Confidence = "low"
-    if sources >= params.confidence_sources_high and series is not None and len(series.points) >= 2:
+    if sources >= params.confidence_sources_high and chosen is not None and chosen.in_window >= 2:
         confidence = "high"
     elif sources >= params.confidence_sources_moderate:
         confidence = "moderate"
-    moving = f"signals {trend}" if trend != "unknown" else "trend not yet established"
-    summary = f"{level.capitalize()} relapse risk ({score}/100), {moving}"
-    if driver:
-        summary += f", driven primarily by {driver[0].lower() + driver[1:]}."
-    else:
-        summary += "; no factor is contributing."
+    if chosen is not None and chosen.age_days > params.stale_after_days:
+        confidence = lower_confidence(confidence)
+    recommendation = RECOMMENDATIONS[level]
+    if safety:
+        recommendation = f"{SAFETY_LEAD} {recommendation}"
     return RelapsePrediction(
         model=model or default_model(KEY),
         sessionRef=request.sessionRef,
         generatedAt=iso_ms(now),
+        safety=safety,
         score=score,
         level=level,
-        trend=trend,
+        trend=trend,  # type: ignore[arg-type]
         confidence=confidence,
         topDriver=driver,
         factors=[
@@ -309,8 +328,8 @@ def analyze(
             )
             for part in parts
         ],
-        summaryLine=summary,
-        recommendation=RECOMMENDATIONS[level],
+        summaryLine=_summary(level, score, raised, trend, driver),
+        recommendation=recommendation,
         sourceCount=sources,
         disclaimer=DISCLAIMER,
     )

@@ -22,8 +22,9 @@ class RelapseParams(ParamsBase, frozen=True):
         _points(
             15,
             35,
-            "Points for a rise between the two latest administrations of at least "
-            "`velocity_full_rise`; relapse is a change of state, so the rise weighs most.",
+            "Points for a rise from the window's best score to the latest of at least one "
+            "`velocity_full_mcid` multiple of the instrument's MCID; relapse is a change of state, "
+            "so the rise weighs most.",
         ),
     ] = 26
     sleep_points: Annotated[float, _points(10, 25, "Points for very short sleep.")] = 18
@@ -39,18 +40,56 @@ class RelapseParams(ParamsBase, frozen=True):
         capped(
             0.1,
             0.5,
-            "Rise, as a share of the scale maximum, that earns the full velocity points.",
-            "≈ reliable change: PHQ-9 6/27 = 0.22 (NHS Talking Therapies), GAD-7 4/21 = 0.19.",
+            "Rise, as a share of the scale maximum, that earns the full velocity points on an "
+            "instrument outside the registry (which has no MCID of its own).",
+            "Design choice: close to the registry's MCIDs as shares (PHQ-9 5/27 = 0.19, GAD-7 4/21 = 0.19).",
             "fraction",
         ),
     ] = 0.2
+    velocity_full_mcid: Annotated[
+        float,
+        capped(
+            0.5,
+            2,
+            "Rise, in multiples of the instrument's MCID, that earns the full velocity points.",
+            "MCID: PHQ-9 5 points (Löwe 2004), GAD-7 4 points (Toussaint 2020); one MCID is the "
+            "smallest change a patient notices.",
+            "MCID",
+        ),
+    ] = 1
+    trajectory_window_days: Annotated[
+        int,
+        capped(
+            28,
+            365,
+            "Days before `now` whose administrations the rise is measured over (from the window's "
+            "best score to the latest); the latest administration always counts.",
+            "Design choice: most depressive relapses after response occur within months; 90 days spans "
+            "three monthly reviews. Safety floor: a bundle may lengthen it, never shorten it.",
+            "days",
+        ),
+    ] = 90
+    stale_after_days: Annotated[
+        int,
+        capped(
+            14,
+            90,
+            "Age of the latest administration, relative to `now`, from which it is called stale "
+            "(said in the detail; confidence one step lower).",
+            "PHQ-9 and GAD-7 ask about the last two weeks (Kroenke 2001, Spitzer 2006); design choice of "
+            "one monthly review beyond that. Safety floor: a bundle may shorten it, never lengthen it.",
+            "days",
+        ),
+    ] = 30
     trend_min_change: Annotated[
         float,
         capped(
             0.02,
             0.3,
-            "Change, as a share of the scale maximum, that counts as rising or falling.",
-            "≈ PHQ-9 measurement error of about 3 points (Löwe 2004).",
+            "Change, as a share of the scale maximum, that names the trend rising (from the window's "
+            "best) or falling (from its worst).",
+            "Design choice: about 3 PHQ-9 points, below the 5-point MCID, so a trend is named before it "
+            "is clinically meaningful.",
             "fraction",
         ),
     ] = 0.1
@@ -64,12 +103,14 @@ class RelapseParams(ParamsBase, frozen=True):
             5.5,
             6.5,
             "Below this, two thirds of the sleep points (short sleep).",
-            "Short sleep < 6 h as a relapse precursor (Perlis 2006; Cox & Olatunji 2020).",
+            "Design choice for the 6 h edge, one hour below the AASM/SRS 7 h minimum; self-reported sleep "
+            "disturbance precedes depressive recurrence (Perlis 1997).",
             "h",
         ),
     ] = 6
     sleep_very_short_h: Annotated[
-        float, capped(4, 5.5, "Below this, all sleep points.", "Very short sleep ≤ 5 h.", "h")
+        float,
+        capped(4, 5.5, "Below this, all sleep points.", "Design choice: very short sleep, below 5 h.", "h")
     ] = 5
     sleep_long_h: Annotated[
         float,
@@ -77,7 +118,7 @@ class RelapseParams(ParamsBase, frozen=True):
             9,
             12,
             "Above this, one third of the sleep points (hypersomnia).",
-            "Long sleep in atypical depression (DSM-5).",
+            "Design choice for the 10 h edge; hypersomnia is a DSM-5 atypical feature.",
             "h",
         ),
     ] = 10
@@ -87,7 +128,7 @@ class RelapseParams(ParamsBase, frozen=True):
             10,
             50,
             "Latency rise, in percent, that earns all dmse points.",
-            "Heuristic default (longer latency in depression: Mundt 2012, Yamamoto 2020).",
+            "Design choice (heuristic); longer latency in depression (Mundt 2012, Yamamoto 2020).",
             "%",
         ),
     ] = 25
@@ -97,13 +138,15 @@ class RelapseParams(ParamsBase, frozen=True):
             14,
             90,
             "Days after a medication change over which its points fade to zero.",
-            "Early-treatment and switch risk in the first weeks; SSRI-SIADH mostly in the first month.",
+            "Design choice: destabilisation after a start or switch is most likely in the first weeks.",
             "days",
         ),
     ] = 30
     cadence_grace_days: Annotated[
         int,
-        capped(14, 60, "Visit gap that earns no points.", "Monthly review during active treatment.", "days"),
+        capped(
+            14, 60, "Visit gap that earns no points.", "Design choice: monthly review during active treatment.", "days"
+        ),
     ] = 30
     cadence_full_days: Annotated[
         int,
@@ -133,7 +176,7 @@ class RelapseParams(ParamsBase, frozen=True):
         capped(
             3,
             5,
-            "Available factors (with two or more administrations) for high confidence.",
+            "Available factors (with two or more administrations in the window) for high confidence.",
             "Design choice.",
             "factors",
         ),

@@ -1,4 +1,4 @@
-"""Abnormal-lab safety floors: calibration may make the lab engine more alert, never less.
+"""Safety floors of calibration: a bundle may make the lab and relapse engines more alert, never less.
 
 The `critical` flag's highest tone is code in `biomarker.py` and has no parameter at all. The
 thresholds below decide when an already-abnormal reading is escalated (worded as toxic, marked or
@@ -16,6 +16,8 @@ import msgspec
 from attunio.engines.biomarker import KEY as BIOMARKER_KEY
 from attunio.engines.biomarker import BiomarkerParams
 from attunio.engines.params import ParamsBase
+from attunio.engines.relapse import KEY as RELAPSE_KEY
+from attunio.engines.relapse_params import RelapseParams
 
 Bound = Literal["at_least", "at_most"]
 
@@ -50,8 +52,25 @@ _LAB_FLOORS: tuple[SafetyFloor, ...] = (
     ),
 )
 
-FLOORS: dict[str, tuple[SafetyFloor, ...]] = {BIOMARKER_KEY: _LAB_FLOORS}
-_SHIPPED: dict[str, ParamsBase] = {BIOMARKER_KEY: BiomarkerParams()}
+# Relapse: the suicidality floor (level `high`) and the level floors by severity band are code with
+# no parameter (`relapse.level_of`); these two parameters decide which data the floors and the rise
+# see, so a bundle may move them only towards reading more deterioration.
+_RELAPSE_FLOORS: tuple[SafetyFloor, ...] = (
+    SafetyFloor(
+        param="trajectory_window_days",
+        bound="at_least",
+        why="shortening it would measure the rise from a later, worse best score and miss deterioration",
+    ),
+    SafetyFloor(
+        param="stale_after_days",
+        bound="at_most",
+        why="lengthening it would present older administrations as current",
+    ),
+)
+
+FLOORS: dict[str, tuple[SafetyFloor, ...]] = {BIOMARKER_KEY: _LAB_FLOORS, RELAPSE_KEY: _RELAPSE_FLOORS}
+_SHIPPED: dict[str, ParamsBase] = {BIOMARKER_KEY: BiomarkerParams(), RELAPSE_KEY: RelapseParams()}
+_KIND = {BIOMARKER_KEY: "abnormal-lab safety floor", RELAPSE_KEY: "relapse safety floor"}
 
 
 def floor_value(engine_key: str, floor: SafetyFloor) -> float:
@@ -66,10 +85,10 @@ def floor_violations(engine_key: str, params: ParamsBase) -> list[str]:
         shipped = floor_value(engine_key, floor)
         if floor.bound == "at_least" and value < shipped:
             messages.append(
-                f"{floor.param}={value:g} is below its abnormal-lab safety floor {shipped:g}: {floor.why}"
+                f"{floor.param}={value:g} is below its {_KIND[engine_key]} {shipped:g}: {floor.why}"
             )
         elif floor.bound == "at_most" and value > shipped:
             messages.append(
-                f"{floor.param}={value:g} is above its abnormal-lab safety floor {shipped:g}: {floor.why}"
+                f"{floor.param}={value:g} is above its {_KIND[engine_key]} {shipped:g}: {floor.why}"
             )
     return messages

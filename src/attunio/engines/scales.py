@@ -1,4 +1,10 @@
-"""Symptom-scale series: grouping administrations by instrument and naming severity bands."""
+"""Symptom-scale series: grouping administrations by instrument and reading them in its own units.
+
+Every score is read as *badness*, a share of the scale where 0 is best and 1 is worst, so a
+higher-is-better scale (WHO-5) is turned round before anything compares it. An instrument the
+registry knows (`instruments.py`) is read with its polarity, bands, level floors and MCID; any other
+is read as higher-is-worse on its own maximum, and the answers say so.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +15,16 @@ import msgspec
 
 from attunio.engines.common import as_utc
 from attunio.engines.inputs import Assessment
-
-# Published severity bands, used only when an administration carries no `severity` of its own:
-# PHQ-9 (Kroenke, Spitzer & Williams 2001) and GAD-7 (Spitzer et al. 2006). Lower edges.
-_BANDS: dict[str, tuple[tuple[float, str], ...]] = {
-    "phq9": ((0, "minimal"), (5, "mild"), (10, "moderate"), (15, "moderately severe"), (20, "severe")),
-    "gad7": ((0, "minimal"), (5, "mild"), (10, "moderate"), (15, "severe")),
-}
-_BAND_MAX = {"phq9": 27.0, "gad7": 21.0}
+from attunio.engines.instruments import Band, FloorLevel, Instrument, lookup, normalise, scale_of
 
 
 class Series(msgspec.Struct, frozen=True, kw_only=True):
-    """One instrument's administrations, oldest first."""
+    """One instrument's administrations, oldest first; `entry` is None for an instrument the
+    registry does not know (or reported on a maximum it is not known to use)."""
 
     instrument_id: str
     name: str
+    entry: Instrument | None
     points: tuple[Assessment, ...]
 
     @property
@@ -34,20 +35,55 @@ class Series(msgspec.Struct, frozen=True, kw_only=True):
     def latest(self) -> Assessment:
         return self.points[-1]
 
+    @property
+    def known(self) -> bool:
+        return self.entry is not None
+
 
 def when(item: Assessment) -> datetime:
     return as_utc(item.createdAt)
 
 
+def _entry_for(item: Assessment) -> Instrument | None:
+    entry = lookup(item.instrumentId)
+    if entry is None or scale_of(entry, item.maxScore) is None:
+        return None
+    return entry
+
+
+def badness(item: Assessment, entry: Instrument | None) -> float:
+    """The score as a share of its scale, 0 best and 1 worst."""
+    share = item.score / item.maxScore
+    if entry is not None and entry.polarity == "higher_is_better":
+        return 1.0 - share
+    return share
+
+
+def in_units(item: Assessment, entry: Instrument) -> float:
+    """The score on the registry's maximum (a WHO-5 percentage as its 0–25 raw score)."""
+    return item.score * (scale_of(entry, item.maxScore) or 1.0)
+
+
+def _order_key(item: Assessment, entry: Instrument | None) -> tuple[datetime, float, str, str, str]:
+    # Same-timestamp administrations: the worse one counts as the later, so a tie is read the
+    # conservative way and never by request order.
+    return (when(item), badness(item, entry), item.instrumentName, item.severity or "", item.instrumentId)
+
+
 def group(assessments: Iterable[Assessment]) -> list[Series]:
-    """Series per `instrumentId`, each sorted by time (ties keep request order)."""
-    by_id: dict[str, list[Assessment]] = {}
+    """Series per instrument (aliases, case and punctuation folded), each sorted by time, ties by
+    badness then text; the list is sorted by instrument id."""
+    by_key: dict[str, tuple[Instrument | None, list[Assessment]]] = {}
     for item in assessments:
-        by_id.setdefault(item.instrumentId, []).append(item)
+        entry = _entry_for(item)
+        key = entry.id if entry is not None else "?" + (normalise(item.instrumentId) or item.instrumentId)
+        by_key.setdefault(key, (entry, []))[1].append(item)
     series = []
-    for instrument_id, items in by_id.items():
-        ordered = tuple(sorted(items, key=when))
-        series.append(Series(instrument_id=instrument_id, name=ordered[-1].instrumentName, points=ordered))
+    for key in sorted(by_key):
+        entry, items = by_key[key]
+        ordered = tuple(sorted(items, key=lambda a: _order_key(a, entry)))
+        name = entry.name if entry is not None else ordered[-1].instrumentName
+        series.append(Series(instrument_id=key.lstrip("?"), name=name, entry=entry, points=ordered))
     return series
 
 
@@ -64,19 +100,37 @@ def _reverse_id(instrument_id: str) -> tuple[int, ...]:
     return tuple(-ord(ch) for ch in instrument_id)
 
 
-def severity_of(item: Assessment) -> str | None:
-    """The administration's own severity, else the published band for PHQ-9 / GAD-7."""
+def band_of(item: Assessment, entry: Instrument | None) -> Band | None:
+    if entry is None:
+        return None
+    value = in_units(item, entry)
+    if entry.polarity == "higher_is_better":
+        return next((band for band in entry.bands if value <= band.edge), entry.bands[-1])
+    found = entry.bands[0]
+    for band in entry.bands:
+        if value >= band.edge:
+            found = band
+    return found
+
+
+def severity_of(item: Assessment, entry: Instrument | None = None) -> str | None:
+    """The administration's own severity, else the registry's band for it."""
     if item.severity:
         return item.severity
-    key = item.instrumentId.lower().replace("-", "").replace("_", "")
-    bands = _BANDS.get(key)
-    if bands is None or item.maxScore != _BAND_MAX[key]:
-        return None
-    label = bands[0][1]
-    for edge, name in bands:
-        if item.score >= edge:
-            label = name
-    return label
+    band = band_of(item, entry if entry is not None else _entry_for(item))
+    return band.label if band is not None else None
+
+
+def floor_of(item: Assessment, entry: Instrument | None) -> FloorLevel | None:
+    """The least relapse level the registry's band for this score allows (never the client's
+    own `severity` text, which the engine cannot check)."""
+    band = band_of(item, entry)
+    return band.floor if band is not None else None
+
+
+def mcid_share(entry: Instrument | None, unknown_share: float) -> float:
+    """The MCID as a share of the scale; for an unknown instrument the conservative share given."""
+    return entry.mcid / entry.maximum if entry is not None else unknown_share
 
 
 def fraction(item: Assessment) -> float:

@@ -131,14 +131,14 @@ def _fast_decode(body: bytes, spec: EngineSpec) -> Any:
     tested on a set full of invalid lines.)"""
     try:
         request = decoder_for(spec.request_type).decode(body)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return decode_request(body, spec)
     rules_hold = all(
         getattr(item, field) <= getattr(item, limit)
         for item in request.assessments
         for field, limit, _ in type(item).NOT_ABOVE
     )
-    if not rules_hold or not _HAS_EVIDENCE[spec.key](request):
+    if not rules_hold or not _HAS_EVIDENCE[spec.key](request) or any(a.items for a in request.assessments):
         return decode_request(body, spec)
     return request
 
@@ -181,9 +181,9 @@ def score_vectorised(spec: EngineSpec, features: Any, params: ParamsBase) -> tup
     return vec.outcome_scores(features, params)  # type: ignore[arg-type]
 
 
-def features_of(spec: EngineSpec, requests: Sequence[Any]) -> Any:
+def features_of(spec: EngineSpec, requests: Sequence[Any], now: datetime) -> Any:
     if spec.key == "relapse_risk":
-        return vec.relapse_features(requests)
+        return vec.relapse_features(requests, now)
     return vec.outcome_features(requests)
 
 
@@ -265,7 +265,7 @@ def compare(
     spec = ENGINES[engine]
     results: tuple[tuple[Ints | None, Ints], tuple[Ints | None, Ints]]
     if vectorised and engine in VECTORISED:
-        features = features_of(spec, data.requests)
+        features = features_of(spec, data.requests, now)
         results = score_vectorised(spec, features, active[1]), score_vectorised(spec, features, candidate[1])
         if progress is not None:
             progress(2 * len(data.requests))
