@@ -62,3 +62,23 @@ def test_a_ratio_is_never_read_as_one_of_its_parts() -> None:
 def test_a_short_session_is_judged_by_counts_not_an_exploding_rate() -> None:
     data = run("dmse_signals", {"psychomotorFidgetEpisodes": 1, "sessionDurationSeconds": 20})
     assert data["signals"][1]["interpretation"] == "within_normal_limits"
+
+
+def test_the_openapi_document_describes_the_optional_code_field() -> None:
+    from attunio.api.openapi import build_openapi
+
+    code = build_openapi()["components"]["schemas"]["Biomarker"]["properties"]["code"]
+    assert "LOINC" in code["anyOf"][0]["description"] and code["anyOf"][0]["maxLength"] == 64
+    assert "code" not in build_openapi()["components"]["schemas"]["Biomarker"].get("required", [])
+
+
+def test_docs_describe_the_code_field_and_every_tier_parameter() -> None:
+    from pathlib import Path
+
+    from attunio.engines.safety_floors import FLOORS
+
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    api, engines = (docs / "api.md").read_text(), (docs / "engines.md").read_text()
+    assert "**Biomarker object `code`**" in api and "`code`" in engines
+    for floor in FLOORS["biomarker_interpretation"]:
+        assert f"`{floor.param}`" in engines

@@ -47,7 +47,17 @@ class Biomarker(Request, frozen=True):
     name: Annotated[str, text(1, 120)]
     value: float | Annotated[str, text(0, 64)] | None
     # A LOINC code identifies the test more surely than its printed name, so it is tried first.
-    code: Annotated[str, text(1, 64)] | None = None
+    code: (
+        Annotated[
+            str,
+            text(1, 64),
+            msgspec.Meta(
+                description="Optional LOINC code of the test, e.g. \"14334-7\" (lithium); when known it "
+                "identifies the marker before the printed name does."
+            ),
+        ]
+        | None
+    ) = None
     unit: Annotated[str, text(0, 32)] | None = None
     flag: Flag | None = None
     referenceRange: Annotated[str, text(0, 64)] | None = None

@@ -49,7 +49,7 @@ class DmseParams(ParamsBase, frozen=True):
             0.05,
             1.0,
             "Fidget episodes per minute from which restlessness is noted, when `sessionDurationSeconds` is sent.",
-            "Design choice: the per-session count (3) over a 15-minute reference session; " + HEURISTIC,
+            "Design choice: the per-session count (3) over a 15-minute reference session; h" + HEURISTIC[1:],
             "episodes/min",
         ),
     ] = 0.2
@@ -59,7 +59,7 @@ class DmseParams(ParamsBase, frozen=True):
             0.1,
             2.0,
             "Fidget episodes per minute judged marked restlessness, when `sessionDurationSeconds` is sent.",
-            "Design choice: the per-session count (6) over a 15-minute reference session; " + HEURISTIC,
+            "Design choice: the per-session count (6) over a 15-minute reference session; h" + HEURISTIC[1:],
             "episodes/min",
         ),
     ] = 0.4
