@@ -108,6 +108,7 @@ STRING_EDGES = [
     ("biomarker_interpretation", "labs.0.labName", 1, 160),
     ("biomarker_interpretation", "labs.0.results.biomarkers.0.name", 1, 120),
     ("biomarker_interpretation", "labs.0.results.biomarkers.0.note", 0, 240),
+    ("biomarker_interpretation", "labs.0.results.biomarkers.0.code", 1, 64),
 ]
 
 

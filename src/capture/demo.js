@@ -164,7 +164,7 @@ function renderResult(data, sent) {
   }
   const narrative = $('narrative');
   narrative.replaceChildren(...(data.mseNarrative ?? []).map((line) => el('li', '', line)));
-  if (!narrative.children.length) narrative.append(el('li', '', 'No findings to report from the measures sent.'));
+  if (!narrative.children.length) narrative.append(el('li', '', 'No clinical-attention findings; borderline readings, if any, are listed with each signal.'));
   $('disclaimer').textContent = data.disclaimer ?? '';
   $('sent').textContent = `POST /v1/dmse/analyze\n${JSON.stringify(sent, null, 2)}`;
   // Shown open: the whole request is a few numbers, and seeing that is the point.

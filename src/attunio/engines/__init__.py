@@ -13,7 +13,9 @@ from typing import Any
 import msgspec
 
 from attunio.engines import biomarker, dmse, medication, outcome, relapse
+from attunio.engines.biomarker_params import BiomarkerParams
 from attunio.engines.common import ModelRef, default_model
+from attunio.engines.dmse_params import DmseParams
 from attunio.engines.params import CapViolation, ParamsBase, check_caps, describe_params, params_from_dict
 from attunio.engines.timing import future_dated
 
@@ -63,7 +65,7 @@ ENGINES: dict[str, EngineSpec] = {
             dmse.KEY,
             "/v1/dmse/analyze",
             dmse.DmseRequest,
-            dmse.DmseParams,
+            DmseParams,
             dmse.analyze,
             dmse.missing_evidence,
             "Telemetry validation failed.",
@@ -81,7 +83,7 @@ ENGINES: dict[str, EngineSpec] = {
             biomarker.KEY,
             "/v1/biomarker/analyze",
             biomarker.BiomarkerRequest,
-            biomarker.BiomarkerParams,
+            BiomarkerParams,
             biomarker.analyze,
             None,
         ),

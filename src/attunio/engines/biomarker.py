@@ -1,7 +1,11 @@
 """Biomarker interpretation: abnormally flagged lab readings -> their psychiatric relevance.
 
 The lab's own `flag` decides what is abnormal. A `critical` flag always yields the highest tone;
-that floor is code, not a parameter, so no calibration can lower it.
+that floor is code, not a parameter, so no calibration can lower it. Severity tiers grade how far
+an abnormal value has gone (lithium 2.6 is not lithium 1.6); they only ever raise the tone. A
+reading sent without any flag (an ECG's QTc, a feed that drops flags) still yields a signal when its
+value crosses a tier of tone `elevated` or above: a dangerous value is never dropped for want of a
+flag. `normal` is the lab's word and is respected.
 """
 
 from __future__ import annotations
@@ -12,13 +16,13 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from attunio.engines.biomarker_table import Marker, Relevance, lookup
+from attunio.engines.biomarker_params import BiomarkerParams
+from attunio.engines.biomarker_table import Marker, Relevance, Tier, lookup, lookup_code, unit_key
 from attunio.engines.common import (
     HIGHEST_TONE,
     Confidence,
     ModelRef,
     Signal,
-    Tone,
     default_model,
     echo,
     fmt,
@@ -27,7 +31,6 @@ from attunio.engines.common import (
     tone_rank,
 )
 from attunio.engines.inputs import Request, SessionRef, text
-from attunio.engines.params import ParamsBase, capped
 
 KEY = "biomarker_interpretation"
 MODULE = "biomarker"
@@ -43,6 +46,18 @@ Flag = Literal["high", "low", "critical", "normal"]
 class Biomarker(Request, frozen=True):
     name: Annotated[str, text(1, 120)]
     value: float | Annotated[str, text(0, 64)] | None
+    # A LOINC code identifies the test more surely than its printed name, so it is tried first.
+    code: (
+        Annotated[
+            str,
+            text(1, 64),
+            msgspec.Meta(
+                description="Optional LOINC code of the test, e.g. \"14334-7\" (lithium); when known it "
+                "identifies the marker before the printed name does."
+            ),
+        ]
+        | None
+    ) = None
     unit: Annotated[str, text(0, 32)] | None = None
     flag: Flag | None = None
     referenceRange: Annotated[str, text(0, 64)] | None = None
@@ -63,52 +78,6 @@ class Lab(Request, frozen=True):
 class BiomarkerRequest(Request, frozen=True):
     labs: Annotated[list[Lab], msgspec.Meta(min_length=1, max_length=100)]
     sessionRef: SessionRef | None = None
-
-
-class BiomarkerParams(ParamsBase, frozen=True):
-    # These only make the wording and tone of an already-abnormal reading stronger; none of them
-    # can silence a flagged reading or lower the critical floor.
-    lithium_toxic_mmol_l: Annotated[
-        float,
-        capped(
-            1.0,
-            2.0,
-            "Lithium level from which a high reading is worded as toxic and raised to `elevated`.",
-            "Lithium label; toxicity commonly above ~1.5 mmol/L.",
-            "mmol/L",
-        ),
-    ] = 1.5
-    sodium_marked_below_mmol_l: Annotated[
-        float,
-        capped(
-            120,
-            134,
-            "Sodium below which a low reading is worded as marked hyponatraemia and raised to `elevated`.",
-            "Hyponatraemia < 130 mmol/L is moderate-to-severe "
-            "(European hyponatraemia guideline 2014); SSRI-SIADH reviews.",
-            "mmol/L",
-        ),
-    ] = 130
-    vitamin_d_deficient_below_ng_ml: Annotated[
-        float,
-        capped(
-            10,
-            30,
-            "25-OH vitamin D below which a low reading is worded as deficiency.",
-            "Endocrine Society 2011: < 20 ng/mL deficient.",
-            "ng/mL",
-        ),
-    ] = 20
-    valproate_toxic_ug_ml: Annotated[
-        float,
-        capped(
-            100,
-            175,
-            "Valproate level from which a high reading is worded as toxic and raised to `elevated`.",
-            "Trough window 50–100 µg/mL; toxicity rises above ~125.",
-            "µg/mL",
-        ),
-    ] = 125
 
 
 class BiomarkerAnalysis(
@@ -168,19 +137,72 @@ def direction(reading: Biomarker) -> Literal["high", "low"] | None:
     return None
 
 
-def _severe(relevance: Relevance, reading: Biomarker, params: BiomarkerParams) -> tuple[str, Tone] | None:
-    rule = relevance.severe
+Side = Literal["high", "low"]
+
+
+def marker_of(reading: Biomarker) -> Marker | None:
+    """By `code` when it is a known LOINC code, else by name."""
+    if reading.code is not None and (by_code := lookup_code(reading.code)) is not None:
+        return by_code
+    return lookup(reading.name)
+
+
+def in_marker_unit(marker: Marker, reading: Biomarker) -> float | None:
+    """The value in the unit the marker's tiers are written in; None when not numeric or in a unit
+    the marker does not know (never guessed: a wrong conversion is worse than none)."""
     value = numeric(reading.value)
-    if rule is None or value is None or reading.unit is None:
+    if value is None or reading.unit is None:
         return None
-    factor = rule.factors.get(reading.unit.strip().lower())
-    if factor is None:
+    factor = marker.units.get(unit_key(reading.unit))
+    return None if factor is None else value * factor
+
+
+def tier_reached(relevance: Relevance, converted: float, params: BiomarkerParams) -> Tier | None:
+    """The most urgent tier the value has crossed (ties go to the later, more extreme tier)."""
+    reached: Tier | None = None
+    for tier in relevance.tiers:
+        threshold = float(getattr(params, tier.param))
+        crossed = converted >= threshold if tier.above else converted < threshold
+        if crossed and (reached is None or tone_rank(tier.tone) >= tone_rank(reached.tone)):
+            reached = tier
+    return reached
+
+
+def _unflagged_side(marker: Marker, converted: float | None, params: BiomarkerParams) -> Side | None:
+    """For a reading without a flag: the side whose tier of tone `elevated` or above it crosses."""
+    if converted is None:
         return None
-    threshold = float(getattr(params, rule.param))
-    converted = value * factor
-    if (converted >= threshold) if rule.above else (converted < threshold):
-        return rule.text.format(threshold=fmt(threshold)), rule.tone
+    for side in ("high", "low"):
+        relevance: Relevance | None = getattr(marker, side)
+        tier = None if relevance is None else tier_reached(relevance, converted, params)
+        if tier is not None and tone_rank(tier.tone) >= tone_rank("elevated"):
+            return side
     return None
+
+
+def _side(reading: Biomarker, marker: Marker | None, converted: float | None, params: BiomarkerParams) -> Side | None:
+    side = direction(reading)
+    if side is None and marker is not None:
+        if (marker.high is None) != (marker.low is None):
+            # A marker that matters in one direction only (ammonia, CK) needs no range to say which.
+            side = "high" if marker.high is not None else "low"
+        else:
+            side = _unflagged_side(marker, converted, params)
+    return side
+
+
+def raised(reading: Biomarker, params: BiomarkerParams) -> bool:
+    """Whether a reading without a flag still crosses an urgent tier (and so yields a signal)."""
+    marker = marker_of(reading)
+    return marker is not None and _unflagged_side(marker, in_marker_unit(marker, reading), params) is not None
+
+
+def _ungraded(marker: Marker, relevance: Relevance, reading: Biomarker) -> str:
+    """Why a tiered reading was not graded, said in the answer so unit confusion is visible."""
+    if not relevance.tiers or numeric(reading.value) is None:
+        return ""
+    said = f"the unit {reading.unit!r} is not one its severity grading converts" if reading.unit else "no unit was sent"
+    return f"; {said}, so the level was not graded — check it against the tiers in {marker.unit}"
 
 
 def _measured(reading: Biomarker) -> str:
@@ -192,17 +214,21 @@ def _measured(reading: Biomarker) -> str:
 
 
 def interpret(reading: Biomarker, lab: Lab, params: BiomarkerParams) -> Signal:
-    marker: Marker | None = lookup(reading.name)
-    side = direction(reading)
-    if side is None and marker is not None and (marker.high is None) != (marker.low is None):
-        # A marker that matters in one direction only (ammonia, CK) needs no range to say which.
-        side = "high" if marker.high is not None else "low"
+    marker = marker_of(reading)
+    converted = None if marker is None else in_marker_unit(marker, reading)
+    side = _side(reading, marker, converted, params)
     relevance: Relevance | None = None if marker is None or side is None else getattr(marker, side)
     label = marker.label if marker else reading.name
-    if relevance is not None:
+    if marker is not None and relevance is not None:
         what, tone, action = relevance.text, relevance.tone, relevance.action
-        if stronger := _severe(relevance, reading, params):
-            what, tone = stronger
+        tier = None if converted is None else tier_reached(relevance, converted, params)
+        if tier is not None:
+            what = tier.text.format(threshold=fmt(float(getattr(params, tier.param)), 4))
+            action = tier.action or action
+            if tone_rank(tier.tone) > tone_rank(tone):
+                tone = tier.tone
+        elif converted is None:
+            what += _ungraded(marker, relevance, reading)
     else:
         what = f"abnormal {label} result"
         if marker is None:
@@ -215,6 +241,8 @@ def interpret(reading: Biomarker, lab: Lab, params: BiomarkerParams) -> Signal:
         # The safety floor: fixed in code, never read from params.
         tone = HIGHEST_TONE
         action = "critical value — act on the lab's critical-result protocol now; " + action
+    elif tone == HIGHEST_TONE:
+        action = "critical level — " + action
     word = {"high": "elevated", "low": "low", None: "abnormal"}[side]
     if reading.flag == "critical":
         word = f"critically {'abnormal' if side is None else side}"
@@ -257,7 +285,8 @@ def analyze(
         interpret(reading, lab, params)
         for lab in request.labs
         for reading in lab.results.biomarkers
-        if reading.flag is not None and reading.flag != "normal"
+        if (reading.flag is not None and reading.flag != "normal")
+        or (reading.flag is None and raised(reading, params))
     ]
     # Most urgent first; equal tones keep request order.
     signals.sort(key=lambda s: -tone_rank(s.tone))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from attunio.engines.biomarker_types import Marker, Relevance, Severe
+from attunio.engines.biomarker_types import Marker, Relevance, Tier
 
-_MMOL = {"mmol/l": 1.0, "meq/l": 1.0}
-_UG_ML = {"µg/ml": 1.0, "ug/ml": 1.0, "mcg/ml": 1.0, "mg/l": 1.0}
+# Keys are `unit_key` spellings; the factor converts into the marker's `unit`.
+MMOL = {"mmol/l": 1.0, "meq/l": 1.0}
+_UG_ML = {"ug/ml": 1.0, "mg/l": 1.0, "umol/l": 0.14421}
 _METABOLIC = Relevance(
     text="dyslipidaemia is a metabolic adverse effect of second-generation antipsychotics",
     action="review metabolic risk and the antipsychotic choice (ADA/APA 2004 monitoring).",
@@ -15,7 +16,9 @@ MARKERS: tuple[Marker, ...] = (
     Marker(
         key="tsh",
         label="Thyroid (TSH)",
-        aliases=("tsh", "thyroid stimulating hormone", "thyrotropin", "thyrotropin tsh"),
+        aliases=("tsh", "thyroid stimulating hormone", "thyrotropin", "tsh 3rd generation", "tsh ultrasensitive",
+                 "tsh high sensitivity", "hs tsh", "thyroid stim hormone"),
+        codes=("3016-3", "11580-8"),
         high=Relevance(
             text="elevated TSH can present as depression, fatigue, and cognitive slowing — "
             "screen before escalating an antidepressant",
@@ -29,7 +32,8 @@ MARKERS: tuple[Marker, ...] = (
     Marker(
         key="free_t4",
         label="Thyroid (free T4)",
-        aliases=("free t4", "ft4", "free thyroxine", "t4 free"),
+        aliases=("free t4", "ft4", "free thyroxine", "t4 free", "thyroxine free", "t4 free direct"),
+        codes=("3024-7", "14920-3"),
         high=Relevance(
             text="raised free T4 can mimic anxiety, agitation, insomnia and mania",
             action="correlate with TSH and assess for hyperthyroidism.",
@@ -42,7 +46,8 @@ MARKERS: tuple[Marker, ...] = (
     Marker(
         key="b12",
         label="Vitamin B12",
-        aliases=("b12", "vitamin b12", "cobalamin", "cyanocobalamin"),
+        aliases=("b12", "vitamin b12", "cobalamin", "cyanocobalamin", "vit b12", "vitamin b 12"),
+        codes=("2132-9",),
         low=Relevance(
             text="B12 deficiency can cause mood change, psychosis, and cognitive decline",
             action="replace B12 (confirm with methylmalonic acid if borderline).",
@@ -52,9 +57,13 @@ MARKERS: tuple[Marker, ...] = (
         key="folate",
         label="Folate",
         aliases=("folate", "folic acid", "serum folate", "rbc folate"),
+        codes=("2284-8",),
         low=Relevance(
             text="low folate is linked to depression and poorer antidepressant response",
-            action="replace folate and review diet and alcohol use.",
+            # BSH 2014 (Devalia, Br J Haematol): folic acid alone can let a B12 deficiency's
+            # neurological damage progress, so B12 is checked first.
+            action="check vitamin B12 before replacing folate (folic acid alone can mask B12 deficiency while "
+            "its neurological damage progresses; BSH 2014); then review diet and alcohol use.",
         ),
     ),
     Marker(
@@ -69,35 +78,61 @@ MARKERS: tuple[Marker, ...] = (
             "vitamin d 25 hydroxy",
             "25 oh vit d",
             "calcidiol",
+            "vitamin d 25 oh total",
+            "25 hydroxyvitamin d2 d3",
+            "25 hydroxy vitamin d total",
+            "vit d 25 oh",
+            "vitamin d3 25 oh",
         ),
+        codes=("1989-3", "62292-8", "14635-7"),
+        unit="ng/mL",
+        units={"ng/ml": 1.0, "ug/l": 1.0, "nmol/l": 0.4},
         low=Relevance(
-            text="vitamin D insufficiency is associated with low mood and fatigue",
-            action="replete and recheck; a reversible contributor to fatigue and low mood.",
-            severe=Severe(
-                param="vitamin_d_deficient_below_ng_ml",
-                above=False,
-                factors={"ng/ml": 1.0, "nmol/l": 0.4},
-                tone="watch",
-                text="vitamin D below {threshold} ng/mL is deficient and is "
-                "associated with low mood and fatigue",
+            # Supplementation trials have not lifted mood (VITAL-DEP, Okereke 2020, JAMA), so low
+            # vitamin D is an association, never presented as a reversible cause of low mood.
+            text="low vitamin D is common in depression, but repletion has not been shown to improve or "
+            "prevent low mood (VITAL-DEP, Okereke 2020)",
+            action="replete for bone health per local guidance and recheck; do not count it as a treatment "
+            "for low mood.",
+            tiers=(
+                Tier(
+                    param="vitamin_d_deficient_below_ng_ml",
+                    above=False,
+                    tone="watch",
+                    text="vitamin D below {threshold} ng/mL is deficient (Endocrine Society 2011); low mood is "
+                    "associated with it, but repletion has not been shown to treat it (VITAL-DEP, Okereke 2020)",
+                ),
             ),
         ),
     ),
     Marker(
         key="sodium",
         label="Sodium",
-        aliases=("sodium", "na", "serum sodium", "na+"),
+        aliases=("sodium", "na", "serum sodium", "na+", "sodium na"),
+        codes=("2951-2", "2947-0"),
+        unit="mmol/L",
+        units=MMOL,
         low=Relevance(
             text="hyponatraemia can cause confusion, lethargy and falls; SSRIs and SNRIs can "
             "cause SIADH, mostly in the first month and in older patients",
             action="review SSRI/SNRI, carbamazepine/oxcarbazepine and fluid intake; repeat.",
-            severe=Severe(
-                param="sodium_marked_below_mmol_l",
-                above=False,
-                factors=_MMOL,
-                tone="elevated",
-                text="marked hyponatraemia (below {threshold} mmol/L) risks "
-                "confusion, seizures and falls; SSRIs and SNRIs can cause SIADH",
+            tiers=(
+                Tier(
+                    param="sodium_marked_below_mmol_l",
+                    above=False,
+                    tone="elevated",
+                    text="marked hyponatraemia (below {threshold} mmol/L) risks "
+                    "confusion, seizures and falls; SSRIs and SNRIs can cause SIADH",
+                ),
+                Tier(
+                    param="sodium_profound_below_mmol_l",
+                    above=False,
+                    tone="critical",
+                    text="profound hyponatraemia (below {threshold} mmol/L) risks seizures, coma and falls; "
+                    "SSRIs, SNRIs, carbamazepine and psychogenic polydipsia are psychiatric causes",
+                    action="arrange same-day medical assessment; do not correct faster than local protocol allows; "
+                    "review SSRI/SNRI, carbamazepine/oxcarbazepine and fluid intake.",
+                ),
             ),
         ),
         high=Relevance(
@@ -109,18 +144,41 @@ MARKERS: tuple[Marker, ...] = (
     Marker(
         key="lithium",
         label="Lithium level",
-        aliases=("lithium", "li", "serum lithium", "lithium level"),
+        aliases=("lithium", "li", "serum lithium", "lithium level", "eskalith", "lithobid", "priadel",
+                 "lithium carbonate", "li+"),
+        codes=("14334-7", "3719-2"),
+        unit="mmol/L",
+        units=MMOL,
         high=Relevance(
             text="lithium above its narrow therapeutic window risks toxicity",
             action="check for tremor, ataxia and confusion; review dose, renal function and "
             "interacting drugs.",
-            severe=Severe(
-                param="lithium_toxic_mmol_l",
-                above=True,
-                factors=_MMOL,
-                tone="elevated",
-                text="lithium at or above {threshold} mmol/L is in the toxic range "
-                "(tremor, ataxia, confusion)",
+            tiers=(
+                Tier(
+                    param="lithium_toxic_mmol_l",
+                    above=True,
+                    tone="elevated",
+                    text="lithium at or above {threshold} mmol/L is in the toxic range "
+                    "(tremor, ataxia, confusion)",
+                ),
+                Tier(
+                    param="lithium_moderate_toxicity_mmol_l",
+                    above=True,
+                    tone="critical",
+                    text="lithium at or above {threshold} mmol/L is moderate-to-severe toxicity "
+                    "(ataxia, confusion, dysarthria; seizures may follow)",
+                    action="hold lithium and arrange same-day medical assessment (neurological state, renal "
+                    "function, ECG); repeat the level.",
+                ),
+                Tier(
+                    param="lithium_severe_toxicity_mmol_l",
+                    above=True,
+                    tone="critical",
+                    text="lithium at or above {threshold} mmol/L is severe, potentially life-threatening "
+                    "toxicity (impaired consciousness, seizures, arrhythmia)",
+                    action="hold lithium and send for emergency medical care now; discuss extracorporeal "
+                    "removal with toxicology (EXTRIP).",
+                ),
             ),
         ),
         low=Relevance(
@@ -131,17 +189,28 @@ MARKERS: tuple[Marker, ...] = (
     Marker(
         key="valproate",
         label="Valproate level",
-        aliases=("valproate", "valproic acid", "depakote", "divalproex", "vpa", "sodium valproate"),
+        aliases=("valproate", "valproic acid", "depakote", "divalproex", "vpa", "sodium valproate", "depakene",
+                 "epilim", "valproic acid depakote"),
+        codes=("4086-5",),
+        unit="µg/mL",
+        units=_UG_ML,
         high=Relevance(
-            text="valproate above the 50–100 µg/mL trough window risks sedation, tremor and hyperammonaemia",
-            action="check ammonia and platelets; review the dose.",
-            severe=Severe(
-                param="valproate_toxic_ug_ml",
-                above=True,
-                factors=_UG_ML,
-                tone="elevated",
-                text="valproate at or above {threshold} µg/mL risks toxicity: "
-                "sedation, confusion and hyperammonaemia",
+            # The epilepsy trough window is 50–100 µg/mL, but acute-mania dosing reaches 125 (Depakote
+            # label), so a level between them is read against the indication, not called too high.
+            text="a high valproate level: the epilepsy trough window is 50–100 µg/mL, but acute-mania dosing "
+            "reaches 125 µg/mL (Depakote label), so read it against the indication; thrombocytopenia is "
+            "more likely above 110 µg/mL in women and 135 in men",
+            action="confirm the indication and that the sample was a trough; check platelets, and ammonia "
+            "if drowsy or confused.",
+            tiers=(
+                Tier(
+                    param="valproate_toxic_ug_ml",
+                    above=True,
+                    tone="elevated",
+                    text="valproate at or above {threshold} µg/mL is above every indication's target and risks "
+                    "toxicity: sedation, confusion and hyperammonaemia",
+                    action="check ammonia and platelets; review the dose.",
+                ),
             ),
         ),
         low=Relevance(
@@ -153,6 +222,7 @@ MARKERS: tuple[Marker, ...] = (
         key="carbamazepine",
         label="Carbamazepine level",
         aliases=("carbamazepine", "tegretol", "cbz"),
+        codes=("3432-2",),
         high=Relevance(
             text="carbamazepine above range causes ataxia, diplopia and confusion",
             action="review the dose and interacting drugs.",
@@ -172,7 +242,9 @@ MARKERS: tuple[Marker, ...] = (
             "plasma glucose",
             "fbg",
             "fasting blood glucose",
+            "glucose fasting",
         ),
+        codes=("2345-7", "1558-6"),
         high=Relevance(
             text="hyperglycaemia is a metabolic risk of second-generation antipsychotics",
             action="follow ADA/APA 2004 antipsychotic metabolic monitoring.",
@@ -192,7 +264,10 @@ MARKERS: tuple[Marker, ...] = (
             "haemoglobin a1c",
             "glycated hemoglobin",
             "glycated haemoglobin",
+            "hemoglobin a1c hba1c",
+            "glycohemoglobin",
         ),
+        codes=("4548-4",),
         high=Relevance(
             text="raised HbA1c shows sustained hyperglycaemia, a metabolic risk of "
             "second-generation antipsychotics",
@@ -203,18 +278,21 @@ MARKERS: tuple[Marker, ...] = (
         key="total_cholesterol",
         label="Cholesterol (total)",
         aliases=("cholesterol", "total cholesterol", "cholesterol total", "tc"),
+        codes=("2093-3",),
         high=_METABOLIC,
     ),
     Marker(
         key="ldl",
         label="LDL cholesterol",
-        aliases=("ldl", "ldl cholesterol", "ldl c", "ldl-c"),
+        aliases=("ldl", "ldl cholesterol", "ldl c", "ldl-c", "ldl calc", "ldl cholesterol calc", "cholesterol ldl"),
+        codes=("13457-7", "2089-1"),
         high=_METABOLIC,
     ),
     Marker(
         key="hdl",
         label="HDL cholesterol",
-        aliases=("hdl", "hdl cholesterol", "hdl c"),
+        aliases=("hdl", "hdl cholesterol", "hdl c", "cholesterol hdl"),
+        codes=("2085-9",),
         low=Relevance(
             text="low HDL is part of the metabolic syndrome seen with second-generation antipsychotics",
             action=_METABOLIC.action,
@@ -224,6 +302,7 @@ MARKERS: tuple[Marker, ...] = (
         key="triglycerides",
         label="Triglycerides",
         aliases=("triglycerides", "trig", "tg", "triglyceride"),
+        codes=("2571-8",),
         high=_METABOLIC,
     ),
 )

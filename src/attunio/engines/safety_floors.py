@@ -14,7 +14,7 @@ from typing import Literal
 import msgspec
 
 from attunio.engines.biomarker import KEY as BIOMARKER_KEY
-from attunio.engines.biomarker import BiomarkerParams
+from attunio.engines.biomarker_params import BiomarkerParams
 from attunio.engines.params import ParamsBase
 from attunio.engines.relapse import KEY as RELAPSE_KEY
 from attunio.engines.relapse_params import RelapseParams
@@ -29,12 +29,24 @@ class SafetyFloor(msgspec.Struct, frozen=True, kw_only=True):
     why: str
 
 
+def _above(param: str, what: str) -> SafetyFloor:
+    return SafetyFloor(param=param, bound="at_most", why=f"raising it would stop grading some {what}")
+
+
+def _below(param: str, what: str) -> SafetyFloor:
+    return SafetyFloor(param=param, bound="at_least", why=f"lowering it would stop grading some {what}")
+
+
 _LAB_FLOORS: tuple[SafetyFloor, ...] = (
     SafetyFloor(
         param="lithium_toxic_mmol_l",
         bound="at_most",
         why="raising it would stop wording some high lithium levels as toxic",
     ),
+    _above("lithium_moderate_toxicity_mmol_l", "lithium levels as moderate-to-severe toxicity"),
+    _above("lithium_severe_toxicity_mmol_l", "lithium levels as severe toxicity"),
+    _below("anc_moderate_below_per_ul", "low neutrophil counts as moderate neutropenia"),
+    _below("anc_severe_below_per_ul", "low neutrophil counts as severe neutropenia"),
     SafetyFloor(
         param="valproate_toxic_ug_ml",
         bound="at_most",
@@ -45,6 +57,15 @@ _LAB_FLOORS: tuple[SafetyFloor, ...] = (
         bound="at_least",
         why="lowering it would stop escalating some marked hyponatraemia",
     ),
+    _below("sodium_profound_below_mmol_l", "low sodium as profound hyponatraemia"),
+    _below("potassium_low_moderate_below_mmol_l", "low potassium as moderate hypokalaemia"),
+    _below("potassium_low_severe_below_mmol_l", "low potassium as severe hypokalaemia"),
+    _above("potassium_high_moderate_mmol_l", "high potassium as moderate hyperkalaemia"),
+    _above("potassium_high_severe_mmol_l", "high potassium as severe hyperkalaemia"),
+    _below("magnesium_severe_below_mmol_l", "low magnesium as severe hypomagnesaemia"),
+    _below("phosphate_severe_below_mmol_l", "low phosphate as severe hypophosphataemia"),
+    _above("qtc_prolonged_ms", "QTc readings as prolonged"),
+    _above("qtc_high_risk_ms", "QTc readings as high torsade risk"),
     SafetyFloor(
         param="vitamin_d_deficient_below_ng_ml",
         bound="at_least",
