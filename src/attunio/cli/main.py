@@ -17,6 +17,7 @@ from attunio.cli.instance import instance
 from attunio.cli.keys import keys
 from attunio.cli.license import license_group
 from attunio.cli.models import models
+from attunio.cli.release import release
 from attunio.cli.serve import serve
 from attunio.cli.tls import tls
 from attunio.cli.usage import usage
@@ -38,6 +39,7 @@ def cli(click_ctx: click.Context, config: Path | None) -> None:
 for command in (init, serve, apps, keys, admins, audit, tls, license_group, usage, instance, models, backup,
                 restore):
     cli.add_command(command)
+cli.add_command(release)
 
 
 def main() -> None:
