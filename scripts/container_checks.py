@@ -54,7 +54,7 @@ def say(message: str) -> None:
 
 def doc_blocks() -> dict[str, str]:
     blocks = {m["name"]: m["body"] for m in MARKER.finditer(DOC.read_text(encoding="utf-8"))}
-    missing = {"key", "init", "run", "healthcheck", "check", "stop"} - blocks.keys()
+    missing = {"key", "init", "run", "healthcheck", "check", "stop", "verify", "load"} - blocks.keys()
     if missing:
         raise CheckFailed(f"docs/deploy.md has no container-test block for: {', '.join(sorted(missing))}")
     return blocks
@@ -381,6 +381,67 @@ def check_stop(deploy: Deploy) -> str:
     return last
 
 
+def version() -> str:
+    match = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.MULTILINE)
+    if not match:
+        raise CheckFailed("no version in pyproject.toml")
+    return match[1]
+
+
+def flipped(path: Path, offset: int) -> None:
+    with path.open("r+b") as handle:
+        handle.seek(offset)
+        byte = handle.read(1)
+        handle.seek(offset)
+        handle.write(bytes([byte[0] ^ 0x01]))
+
+
+def check_release(deploy: Deploy) -> None:
+    """scripts/release with a throw-away vendor key, then the docs' verify and load lines on it."""
+    ver = version()
+    keys = deploy.work / "keys"
+    keys.mkdir()
+    made = subprocess.run([sys.executable, "-m", "attunio_vendor", "keygen", "--out", str(keys / "vendor")],
+                          text=True, capture_output=True, check=False)
+    if made.returncode != 0:
+        raise CheckFailed(f"keygen failed: {made.stderr}")
+    dist = deploy.work / "dist"
+    started = time.monotonic()
+    result = subprocess.run([str(ROOT / "scripts" / "release"), "--key", str(keys / "vendor.key"), "--out", str(dist),
+                             "--verify-key", str(keys / "vendor.pub")], text=True, capture_output=True, check=False)
+    TIMINGS["release"] = time.monotonic() - started
+    if result.returncode != 0:
+        raise CheckFailed(f"scripts/release failed:\n{result.stdout}{result.stderr}")
+    bundle = dist / f"attunio-{ver}"
+    say(f"scripts/release made {sorted(p.name for p in bundle.iterdir())} ({TIMINGS['release']:.1f} s)")
+    # The docs speak of an upgrade from 1.0.0 to 1.1.0; here the bundle is this tree's version, and the
+    # verifier also trusts the throw-away key (announced on stderr).
+    verify = deploy.blocks["verify"].replace("attunio-1.1.0", f"attunio-{ver}").replace(
+        "release verify /release", "release verify /release --extra-vendor-key /keys/vendor.pub"
+    ).replace("-v ", f"-v {keys}:/keys:ro -v ", 1)
+    deploy.work = dist
+    output = deploy.run_block("verify", verify)
+    if '"verified": true' not in output:
+        raise CheckFailed(f"release verify did not report a verified bundle:\n{output}")
+    for name in (f"attunio-{ver}.tar", f"attunio-{ver}.cdx.json", "release.manifest"):
+        path = bundle / name
+        offset = path.stat().st_size // 2
+        flipped(path, offset)
+        refused = deploy.run_block(f"verify, {name} with a flipped byte", verify, expect_ok=False)
+        flipped(path, offset)
+        if "REJECTED" not in refused:
+            raise CheckFailed(f"verify failed without saying why for {name}:\n{refused}")
+        say(f"a flipped byte in {name} is refused: {refused.strip().splitlines()[-1]}")
+    image_id = podman("image", "inspect", "-f", "{{.Id}}", f"attunio:{ver}").strip()
+    podman("rm", "-f", NAME)
+    podman("rmi", f"attunio:{ver}")
+    deploy.run_block("load", deploy.blocks["load"].replace("attunio-1.1.0", f"attunio-{ver}"))
+    loaded = podman("image", "inspect", "-f", "{{.Id}}", f"attunio:{ver}").strip()
+    if loaded != image_id:
+        raise CheckFailed(f"the loaded image is {loaded}, the built one {image_id}")
+    say(f"podman load of the verified tarball gives back the built image {image_id[:12]}")
+
+
 def check_all(keep: bool) -> None:
     work = Path(tempfile.mkdtemp(prefix="attunio-container-"))
     clean_up()
@@ -409,10 +470,12 @@ def check_all(keep: bool) -> None:
                               "print(f'{a:.3f} {time.monotonic() - t:.3f}')").split()
         say(f"in the container: `python -c pass` {timing[0]} s, the health check {timing[1]} s")
         check_stop(deploy)
+        check_release(deploy)
     finally:
         if not keep:
             clean_up()
             subprocess.run(["rm", "-rf", str(work)], check=False)
+    say("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in TIMINGS.items() if k != "started at"))
     say("PASSED")
 
 
