@@ -6,6 +6,7 @@ announces. A flipped byte anywhere in the tarball, the SBOM or the manifest is r
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -163,3 +164,33 @@ def test_the_signer_refuses_a_folder_with_other_files(tmp_path: Path, vendor: Pa
                  "--image", "attunio:9.9.9", "--image-tar", str(folder / TAR), "--sbom", str(folder / SBOM))
     assert signed.returncode == 1 and "the bundle folder holds other files: notes.txt" in signed.stderr
     assert not (folder / MANIFEST_NAME).exists()
+
+
+def first_install_lines(bundle: Path, vendor: Path) -> str:
+    spec = importlib.util.spec_from_file_location("container_checks", REPO / "scripts" / "container_checks.py")
+    assert spec is not None and spec.loader is not None
+    checks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(checks)
+    body: str = checks.doc_blocks()["verify-first-install"]
+    return body.replace("attunio-1.1.0", str(bundle)).replace("attunio-vendor.pub", f"{vendor}.pub")
+
+
+@pytest.mark.parametrize("broken", [None, TAR, SBOM, MANIFEST_NAME])
+def test_the_documented_first_install_check_with_openssl_passes_only_an_intact_bundle(
+    bundle: Path, vendor: Path, tmp_path: Path, broken: str | None
+) -> None:
+    if broken:
+        path = bundle / broken
+        offset = path.read_bytes().index(b'"payload": "') + 20 if broken == MANIFEST_NAME else path.stat().st_size // 2
+        flip(path, offset)
+    work = tmp_path / "work"
+    work.mkdir()
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", first_install_lines(bundle, vendor)], cwd=work,
+                            capture_output=True, text=True, timeout=120, check=False)
+    output = result.stdout + result.stderr
+    if broken is None:
+        assert result.returncode == 0, output
+        assert "Signature Verified Successfully" in output and f"{TAR}: OK" in output
+    else:
+        assert result.returncode != 0, output
+        assert ("Signature Verification Failure" in output) if broken == MANIFEST_NAME else ("FAILED" in output)
