@@ -6,6 +6,7 @@
 #                     runs on the same machine, so the base image and the build cache are reused.
 # BUILD_CA_BUNDLE     a CA bundle for pip inside the build, for networks that re-sign TLS
 #                     (default: the host's PIP_CERT, else SSL_CERT_FILE, when the file exists).
+# CT_BASE_IMAGE       build FROM this image instead (skips the registry probe and debuerreotype).
 set -euo pipefail
 
 CT_HOME="${CONTAINER_TEST_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/attunio/containers}"
