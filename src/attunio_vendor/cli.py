@@ -24,6 +24,7 @@ from attunio_vendor.keyfiles import (
     write_key_pair,
     write_new,
 )
+from attunio_vendor.release import sign_release
 
 ExistingFile = click.Path(exists=True, dir_okay=False, path_type=Path)
 NewFile = click.Path(dir_okay=False, path_type=Path)
@@ -186,3 +187,7 @@ def sign_bundle(
     key = open_private_key(key_path, passphrase_file)
     write_new(output, sign_envelope(payload, payload_type, key), 0o644)
     click.echo(f"signed {payload_path} as {payload_type} with {key_id(key.public_key())}: {output}")
+
+
+# Offline release bundles (attunio_vendor/release.py).
+main.add_command(sign_release)

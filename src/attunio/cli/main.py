@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "restore": ("attunio.cli.backup", "restore", "Verify a backup, then replace the store with it."),
     "ehr": ("attunio.cli.ehr", "ehr", "Register the EHRs allowed to call the CDS Hooks services."),
     "clock": ("attunio.cli.clock", "clock", "Inspect, confirm or lower the clock high-water mark."),
+    "release": ("attunio.cli.release", "release", "Verify a signed offline release bundle before loading it."),
 }
 
 
