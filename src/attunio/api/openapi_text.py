@@ -42,6 +42,12 @@ SHARED: dict[str, Doc] = {
     "tone": ("How the finding reads for care: positive, neutral, watch, elevated or critical.", "watch"),
     "sourceRef": ("Your id of the prescription or lab the signal comes from, echoed back.", "lab_88"),
     "observedAt": ("When the underlying observation was made (UTC, milliseconds).", "2026-06-01T00:00:00.000Z"),
+    "safety": ("Present when the request carried a positive suicidality item (PHQ-9 item 9 ≥ 1, EPDS item 10, "
+               "any positive C-SSRS screener item): each finding, for a same-day clinician assessment under local "
+               "protocol. A safety floor no calibration can lower or remove; never an automatic action.",
+               [{"key": "suicidal_ideation", "severity": "critical",
+                 "detail": "PHQ-9 item 9 scored 3 (thoughts of self-harm nearly every day) on 2026-06-20.",
+                 "sourceRef": "assessments.1.items.0"}]),
 }
 
 FIELDS: dict[str, dict[str, Doc]] = {
@@ -83,6 +89,21 @@ FIELDS: dict[str, dict[str, Doc]] = {
         "maxScore": ("Maximum possible score for the instrument. 1–1000.", 27),
         "createdAt": ("When the assessment was administered (ISO-8601).", "2026-02-20T00:00:00Z"),
         "severity": ("Optional severity band, e.g. \"moderately severe\".", "moderately severe"),
+        "items": ("Optional item answers of this administration (up to the instrument's item count). PHQ-9 item 9, "
+                  "EPDS item 10 and the C-SSRS screener items are read for suicidality; see Item object.",
+                  [{"itemId": "9", "score": 2}]),
+    },
+    "Item": {
+        "itemId": ("Item number as printed on the form (\"9\"), or its LOINC code (\"44260-8\" for PHQ-9 item 9).",
+                   "9"),
+        "score": ("The item's answer, e.g. 0–3 on PHQ-9, 0/1 on the C-SSRS screener.", 2),
+    },
+    "SafetyFinding": {
+        "key": ("What was found: \"suicidal_ideation\".", "suicidal_ideation"),
+        "severity": ("\"urgent\" or \"critical\": how soon the clinician should act under local protocol.",
+                     "critical"),
+        "sourceRef": ("The request path of the item or administration the finding comes from.",
+                      "assessments.1.items.0"),
     },
     "BiomarkerRequest": {
         "labs": ("At least one lab panel (required). Up to 100. See Lab panel object.",
@@ -108,6 +129,8 @@ FIELDS: dict[str, dict[str, Doc]] = {
         "flag": ("\"high\" | \"low\" | \"critical\" | \"normal\". Only abnormal flags produce a signal.", "high"),
         "referenceRange": ("Reference range string, e.g. \"0.4-4.0\" (up to 64 chars).", "0.4-4.0"),
         "note": ("Optional free-text note (≤240 chars).", "fasting sample"),
+        "code": ("Optional LOINC code of the result (e.g. \"14334-7\" for serum lithium); a known code is "
+                 "matched before the name.", "14334-7"),
     },
     "OutcomeRequest": {
         "activeMedications": ("Count of active medications. 0–100. Default 0.", 1),
