@@ -326,11 +326,11 @@ def https(deploy: Deploy, cafile: Path, method: str, path: str, *, headers: dict
 
 
 def conformance_case(name: str) -> dict[str, Any]:
-    for base in (ROOT.parent, ROOT.parent.parent):
-        path = base / "shared" / "conformance" / name
-        if path.is_file():
-            return dict(json.loads(path.read_text()))
-    raise CheckFailed(f"conformance case {name} not found beside the repository")
+    """The repository's own copy of the reference's cases (tests/conformance), so a fresh clone runs."""
+    path = ROOT / "tests" / "conformance" / name
+    if not path.is_file():
+        raise CheckFailed(f"conformance case {name} not found in {path.parent}")
+    return dict(json.loads(path.read_text()))
 
 
 def check_api(deploy: Deploy) -> None:
