@@ -84,7 +84,7 @@ def test_the_appliance_serves_without_the_excluded_packages(tmp_path: Path) -> N
             [sys.executable, "-m", "attunio", "keys", "create", "--app", "Slim", "--create-app",
              "--type", "secret", "--mode", "test"], env=full, capture_output=True, text=True, timeout=60, check=True)
         key = created.stdout.strip().splitlines()[-1]
-        case = json.loads((REPO.parent / "shared" / "conformance" / "dmse-quickstart.json").read_text())
+        case = json.loads((REPO / "tests" / "conformance" / "dmse-quickstart.json").read_text())
         request = case["request"]
         with httpx.Client(base_url=base, timeout=30) as http:
             answer = http.request(request["method"], request["path"], json=request["body"],

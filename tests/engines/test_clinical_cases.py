@@ -10,6 +10,7 @@ import msgspec
 import pytest
 from engine_harness import NOW, answer
 from tests.clinical_cases import CASES, PAIRS, Case
+from tests.conformance import HERE as CONFORMANCE
 
 from attunio.engines import ENGINES
 
@@ -51,8 +52,7 @@ def test_same_timestamp_order_does_not_depend_on_request_order(engine: str) -> N
 
 
 def test_the_reference_relapse_example_is_exact_at_generated_at() -> None:
-    case = json.loads((__import__("pathlib").Path(__file__).resolve().parents[3] / "shared" / "conformance"
-                       / "relapse.json").read_text())
+    case = json.loads((CONFORMANCE / "relapse.json").read_text())
     status, got = run("relapse_risk", case["request"]["body"])
     assert status == 200
     data = got["data"]
@@ -114,10 +114,8 @@ def _flat(value: object, path: str = "") -> dict[str, object]:
 def test_served_later_the_reference_examples_differ_only_in_documented_fields(engine: str) -> None:
     """docs/engines.md, "Answers that depend on `now`": the fields listed there and no others."""
     from datetime import UTC, datetime
-    from pathlib import Path
-
     name = {"relapse_risk": "relapse", "medication_response": "medication", "outcome_score": "outcome"}[engine]
-    case = json.loads((Path(__file__).resolve().parents[3] / "shared" / "conformance" / f"{name}.json").read_text())
+    case = json.loads((CONFORMANCE / f"{name}.json").read_text())
     body = json.dumps(case["request"]["body"]).encode()
     at_reference = _flat(msgspec.json.decode(answer(ENGINES[engine], body, now=NOW))["data"])
     later = _flat(msgspec.json.decode(answer(ENGINES[engine], body, now=datetime(2026, 12, 2, 12, tzinfo=UTC)))["data"])

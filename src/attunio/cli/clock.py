@@ -18,7 +18,7 @@ def clock() -> None:
     """Show, confirm or lower the clock mark (docs/licensing.md, "The clock")."""
 
 
-@clock.command("show")
+@clock.command("show", epilog="Examples:\n\n\b\n  attunio clock show\n")
 @pass_ctx
 def show(ctx: Context) -> None:
     """The wall clock, the mark, and a reading held as too far ahead."""
@@ -42,7 +42,8 @@ def _change(ctx: Context, action: Callable[..., datetime], reason: str, done: st
     click.echo(f"{done} {iso_ms(moment)} (audited)")
 
 
-@clock.command("confirm")
+@clock.command("confirm", epilog=("Examples:\n\n\b\n"
+                                     "  attunio clock confirm --reason 'appliance was powered off for 3 weeks'\n"))
 @click.option("--reason", required=True, help="Why the clock is right, for the audit trail.")
 @pass_ctx
 def confirm(ctx: Context, reason: str) -> None:
@@ -51,7 +52,8 @@ def confirm(ctx: Context, reason: str) -> None:
     _change(ctx, clock_mark.confirm, reason, "mark raised to")
 
 
-@clock.command("lower")
+@clock.command("lower", epilog=("Examples:\n\n\b\n"
+                                   "  attunio clock lower --reason 'license installed under a wrong clock (2030)'\n"))
 @click.option("--reason", required=True, help="Why the mark is wrong (e.g. a command ran with a wrong clock).")
 @pass_ctx
 def lower(ctx: Context, reason: str) -> None:

@@ -17,7 +17,8 @@ def release() -> None:
     """Offline release bundles (docs/deploy.md, "Air-gapped install and upgrade")."""
 
 
-@release.command("verify")
+@release.command("verify", epilog=("Examples:\n\n\b\n"
+                                    "  attunio release verify /media/usb/attunio-1.0.0\n"))
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--extra-vendor-key", "extra_keys", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Also trust this vendor public key (PEM). Development and tests only; announced.")
