@@ -139,3 +139,23 @@ def test_a_phq9_group_item_named_like_item_9_is_not_taken_for_it() -> None:
     qr["item"] = [{"linkId": "phq9", "text": "PHQ-9", "item": qr["item"]}]
     evidence = mapped(qr)
     assert [e.points for e in evidence.safety] == [0] and not evidence.issues
+
+
+def test_us_core_phq9_total_and_item_9_observations_map_to_a_score_and_a_negative_item() -> None:
+    """US Core's published PHQ-9 Observations: the total (as valueString "12") and item 9 ("Not at all")."""
+    evidence = mapped(fixture("us-core-phq9-total-observation.json"), fixture("us-core-phq9-item9-observation.json"))
+    [score] = evidence.assessments
+    assert (score.instrumentId, score.score, score.maxScore) == ("phq9", 12.0, 27)
+    assert score.createdAt == datetime(2022, 11, 29, 20, 50, 32, 718000, tzinfo=UTC)
+    [item9] = evidence.safety
+    assert item9.points == 0
+    accounted(evidence, 2)
+
+
+@pytest.mark.parametrize("text", ["<5", "12 points", "1e3", "", "twelve"])
+def test_a_total_written_as_other_text_is_reported_not_guessed(text: str) -> None:
+    total = fixture("us-core-phq9-total-observation.json")
+    total["valueString"] = text
+    evidence = mapped(total)
+    assert evidence.assessments == []
+    accounted(evidence, 1)

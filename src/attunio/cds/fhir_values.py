@@ -3,10 +3,14 @@ ranges, numbers, answer points, names. Pure functions over `fhir_types`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from attunio.cds import codes
 from attunio.cds.fhir_types import Answer, CodeableConcept, Component, Item, Observation
+
+# A score written as text: digits with an optional decimal part, nothing else (no "<5", no units).
+PLAIN_NUMBER = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?")
 
 
 def interpretation_codes(concepts: list[CodeableConcept]) -> set[str]:
@@ -66,6 +70,9 @@ def observation_number(obs: Observation | Component) -> float | None:
         return float(obs.valueQuantity.value)
     if obs.valueInteger is not None:
         return float(obs.valueInteger)
+    if obs.valueString is not None and PLAIN_NUMBER.fullmatch(obs.valueString.strip()):
+        # US Core's own PHQ-9 total example carries its score as valueString "12".
+        return float(obs.valueString)
     return None
 
 
