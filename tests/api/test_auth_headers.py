@@ -22,6 +22,13 @@ def test_two_authorization_headers_are_an_invalid_request(client: TestClient[Any
         assert error["message"] == "Send exactly one Authorization header; this request has more than one."
 
 
+def test_the_openapi_document_lists_the_400_a_repeated_authorization_header_gets(client: TestClient[Any]) -> None:
+    # The fuzzer sends a comma inside one Authorization value; the answer must be a documented status.
+    operations = client.get("/v1/openapi.json").json()["paths"]
+    for path, method in (("/v1/ping", "get"), (DMSE, "post")):
+        assert "400" in operations[path][method]["responses"], path
+
+
 @pytest.mark.parametrize(("header", "challenge"), [
     (None, 'Bearer realm="attunio"'),
     ("Basic abc", 'Bearer realm="attunio", error="invalid_request"'),

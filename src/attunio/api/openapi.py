@@ -70,7 +70,8 @@ HEADERS: dict[str, dict[str, Any]] = {
 }
 # (description, example code, example message, extra headers)
 ERRORS: dict[int, tuple[str, str, str, tuple[str, ...]]] = {
-    400: ("Body is not valid JSON, or failed validation (`issues` says where).", "invalid_request",
+    400: ("Body is not valid JSON, or failed validation (`issues` says where); or the request carries more than "
+          "one Authorization header (or one whose value joins two with a comma).", "invalid_request",
           "Telemetry validation failed.", ()),
     401: ("Missing or malformed Authorization header (`unauthorized`), or a key that is invalid or revoked "
           "(`invalid_token`).", "invalid_token", "API key is invalid or has been revoked.", ("WWW-Authenticate",)),
@@ -95,7 +96,7 @@ ERRORS: dict[int, tuple[str, str, str, tuple[str, ...]]] = {
           "Unexpected error processing the request.", ()),
 }
 ENGINE_ERRORS = (400, 401, 402, 403, 405, 413, 415, 429, 500)
-PING_ERRORS = (401, 403, 405, 500)
+PING_ERRORS = (400, 401, 403, 405, 500)
 PUBLIC_ERRORS = (405, 500)
 
 
