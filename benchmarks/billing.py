@@ -22,9 +22,9 @@ from attunio.clock import SystemClock
 from attunio.config import Settings, load_settings
 from attunio.crypto.ed25519 import Ed25519PrivateKey, public_pem
 from attunio.crypto.license_file import LicenseClaims, sign_license
-from attunio.services.access import Principal
-from attunio.services.billing import Billing
-from attunio.services.instance import ensure_instance
+from attunio.services.operations.instance import ensure_instance
+from attunio.services.request_path.access import Principal
+from attunio.services.request_path.billing import Billing
 from attunio.store import Store, create_key_file
 
 

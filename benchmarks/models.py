@@ -23,11 +23,11 @@ from attunio.clock import SystemClock
 from attunio.config import load_settings
 from attunio.engines import ENGINES
 from attunio.engines.common import ModelRef
-from attunio.services.admins import AdminService
-from attunio.services.calibration import Calibration
-from attunio.services.compare import Dataset, compare, load_dataset
-from attunio.services.instance import ensure_instance
-from attunio.services.models import ModelRegistry, default_pair
+from attunio.services.calibration.compare import Dataset, compare, load_dataset
+from attunio.services.calibration.lifecycle import Calibration
+from attunio.services.calibration.models import ModelRegistry, default_pair
+from attunio.services.operations.admins import AdminService
+from attunio.services.operations.instance import ensure_instance
 from attunio.store import Store, create_key_file
 
 

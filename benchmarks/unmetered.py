@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from attunio.cli.main import cli
-from attunio.services import billing
+from attunio.services.request_path import billing
 
 
 def _no_record(self: Any, principal: Any, endpoint: str, now: Any) -> None:

@@ -23,8 +23,8 @@ from attunio.api.edge import Edge
 from attunio.api.services import Services
 from attunio.clock import SystemClock
 from attunio.config import Settings, load_settings
-from attunio.services.access import AccessService
-from attunio.services.instance import ensure_instance
+from attunio.services.operations.instance import ensure_instance
+from attunio.services.request_path.access import AccessService
 from attunio.store import Store, create_key_file
 
 REPO = Path(__file__).resolve().parents[1]

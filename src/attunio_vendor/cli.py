@@ -151,7 +151,7 @@ def _check_calibration(payload: bytes) -> None:
     every appliance would refuse (unknown engine or parameter, a value outside its cap, a lowered
     safety floor). Version order and expiry depend on each appliance and are checked there."""
     from attunio.engines import ENGINES
-    from attunio.services.bundles import BundleRefused, CalibrationPayload, check_params
+    from attunio.services.calibration.bundles import BundleRefused, CalibrationPayload, check_params
 
     try:
         decoded = msgspec.json.decode(payload, type=CalibrationPayload, strict=True)

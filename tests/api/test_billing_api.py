@@ -16,7 +16,7 @@ from attunio.api.admission import GRACE_HEADER
 from attunio.api.app import create_app
 from attunio.config import Settings
 from attunio.crypto.ed25519 import Ed25519PrivateKey
-from attunio.services.access import AccessService
+from attunio.services.request_path.access import AccessService
 from attunio.store import Store
 
 VENDOR = Ed25519PrivateKey.generate()

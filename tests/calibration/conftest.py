@@ -8,8 +8,8 @@ import pytest
 from tests.calibration.helpers import Vendor, make_vendor
 
 from attunio.clock import SystemClock
-from attunio.services.admins import AdminService
-from attunio.services.calibration import Calibration
+from attunio.services.calibration.lifecycle import Calibration
+from attunio.services.operations.admins import AdminService
 from attunio.store import Store
 
 MAX_BUNDLE_BYTES = 64 * 1024

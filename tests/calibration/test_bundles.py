@@ -15,9 +15,9 @@ from tests.calibration.helpers import RELAPSE_V1, Vendor, default_params, make_v
 from attunio.clock import iso_ms
 from attunio.engines import ENGINES, describe_params
 from attunio.engines.safety_floors import FLOORS, floor_value
-from attunio.services.bundles import BundleRefused
-from attunio.services.calibration import Calibration
-from attunio.services.clock_mark import advance_mark
+from attunio.services.calibration.bundles import BundleRefused
+from attunio.services.calibration.lifecycle import Calibration
+from attunio.services.licensing.clock_mark import advance_mark
 from attunio.store import Store
 
 

@@ -13,7 +13,7 @@ from tests.calibration.helpers import RELAPSE_V1, default_params, evaluation_lin
 
 from attunio.engines import ENGINES
 from attunio.engines.common import ModelRef
-from attunio.services.compare import (
+from attunio.services.calibration.compare import (
     Dataset,
     auc,
     compare,
@@ -22,7 +22,7 @@ from attunio.services.compare import (
     score_each,
     score_vectorised,
 )
-from attunio.services.models import default_pair
+from attunio.services.calibration.models import default_pair
 from attunio.validation import RequestInvalid, decode_request
 
 NOW = datetime(2026, 5, 15, tzinfo=UTC)

@@ -8,7 +8,7 @@ import pytest
 
 from attunio.cli.models import models
 from attunio.engines.safety_floors import FLOORS
-from attunio.services.bundles import CALIBRATION_PAYLOAD_TYPE, REFUSAL_REASONS
+from attunio.services.calibration.bundles import CALIBRATION_PAYLOAD_TYPE, REFUSAL_REASONS
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "calibration.md").read_text(encoding="utf-8")
 

@@ -16,10 +16,10 @@ from attunio.clock import SystemClock
 from attunio.config import Settings
 from attunio.crypto import tokens
 from attunio.engines import ENGINES
-from attunio.services import audit
-from attunio.services.admins import AdminService
-from attunio.services.calibration import Calibration
-from attunio.services.models import ModelRegistry
+from attunio.services.calibration.lifecycle import Calibration
+from attunio.services.calibration.models import ModelRegistry
+from attunio.services.operations import audit
+from attunio.services.operations.admins import AdminService
 from attunio.store import Store
 
 REASON = "Concordance improved on the Q2 evaluation set; reviewed the level changes."

@@ -16,8 +16,8 @@ from attunio.engines import ENGINES, check_caps, describe_params
 from attunio.engines.common import round_int
 from attunio.engines.inputs import convert
 from attunio.engines.vector import round_half_away
-from attunio.services.compare import features_of, load_dataset, score_each, score_vectorised
-from attunio.services.models import default_pair
+from attunio.services.calibration.compare import features_of, load_dataset, score_each, score_vectorised
+from attunio.services.calibration.models import default_pair
 
 NOW = datetime(2026, 5, 15, tzinfo=UTC)
 

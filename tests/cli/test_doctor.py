@@ -84,7 +84,7 @@ def test_an_expired_certificate_fails(run, tmp_path: Path, monkeypatch: pytest.M
 
 def test_a_clock_behind_the_mark_fails(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     run("init")
-    from attunio.services.clock_mark import advance_mark
+    from attunio.services.licensing.clock_mark import advance_mark
     from attunio.store import Store
 
     store = Store.open(make_settings(tmp_path))

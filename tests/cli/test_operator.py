@@ -259,7 +259,7 @@ def test_vendor_tool_has_short_help_and_version() -> None:
 def test_an_unexpected_error_exits_70_with_its_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     from attunio.cli import main as main_module
-    from attunio.services.access import AccessService
+    from attunio.services.request_path.access import AccessService
 
     for key, value in settings_env(tmp_path).items():
         monkeypatch.setenv(key, value)

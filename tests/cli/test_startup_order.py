@@ -39,7 +39,7 @@ def test_a_second_serve_stops_at_the_lock_before_any_other_step(tmp_path: Path,
     """The lock is first for a reason: a second server must not check or announce anything."""
     settings = make_settings(tmp_path)
     init_store(settings).close()
-    from attunio.services import restore
+    from attunio.services.operations import restore
 
     restore.hold_serve_lock(settings)  # as a running server holds it
     monkeypatch.setattr(restore, "_held", restore._held[-1:])  # released below, not left to the process

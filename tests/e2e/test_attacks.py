@@ -21,7 +21,7 @@ from tests.logscan import ISSUED_SECRETS, SENTINEL
 
 from attunio.api.openapi import build_openapi
 from attunio.crypto import tokens
-from attunio.services.admins import AdminService
+from attunio.services.operations.admins import AdminService
 from attunio.store import Store
 
 pytestmark = pytest.mark.e2e

@@ -22,7 +22,7 @@ from tests.conftest import REPO, run_cli, settings_env, start_served
 
 from attunio.config import load_settings
 from attunio.crypto.ed25519 import Ed25519PrivateKey
-from attunio.services import audit
+from attunio.services.operations import audit
 from attunio.store import Store
 
 pytestmark = pytest.mark.e2e

@@ -40,8 +40,8 @@ from tests.logscan import ISSUED_SECRETS, SERVED_LOGS
 from attunio.config import load_settings
 from attunio.crypto.ed25519 import Ed25519PrivateKey
 from attunio.engines import ENGINES
-from attunio.services import audit
-from attunio.services.backup import read_backup
+from attunio.services.operations import audit
+from attunio.services.operations.backup import read_backup
 from attunio.store import Store, read_key
 
 pytestmark = pytest.mark.e2e

@@ -23,7 +23,7 @@ from tests.conftest import REPO, Served
 
 from attunio.config import load_settings
 from attunio.crypto.ed25519 import Ed25519PrivateKey
-from attunio.services.clock_mark import read_mark
+from attunio.services.licensing.clock_mark import read_mark
 from attunio.store import Store
 
 pytestmark = pytest.mark.e2e

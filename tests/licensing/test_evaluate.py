@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from msgspec import structs
 from tests.billing_helpers import INSTANCE, claims
 
-from attunio.services.licensing import evaluate, evaluate_installed, install_refusal, next_change
+from attunio.services.licensing.evaluate import evaluate, evaluate_installed, install_refusal, next_change
 
 EXPIRES = datetime(2027, 1, 1, tzinfo=UTC)
 DAY = timedelta(days=1)

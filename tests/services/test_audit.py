@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from attunio.clock import SystemClock
-from attunio.services import audit
-from attunio.services.access import AccessService
+from attunio.services.operations import audit
+from attunio.services.request_path.access import AccessService
 from attunio.store import Store
 
 

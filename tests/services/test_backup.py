@@ -13,12 +13,12 @@ from tests.conftest import init_store, make_settings
 
 from attunio.clock import SystemClock
 from attunio.config import Settings
-from attunio.services import audit
-from attunio.services import backup as backup_service
-from attunio.services.access import AccessService
-from attunio.services.admins import AdminService
-from attunio.services.backup import BackupError, create_backup, key_id, table_counts
-from attunio.services.restore import exclusive, restore
+from attunio.services.operations import audit
+from attunio.services.operations import backup as backup_service
+from attunio.services.operations.admins import AdminService
+from attunio.services.operations.backup import BackupError, create_backup, key_id, table_counts
+from attunio.services.operations.restore import exclusive, restore
+from attunio.services.request_path.access import AccessService
 from attunio.store import Store, read_key
 from attunio.store.migrations import latest_version
 

@@ -15,8 +15,11 @@ from tests.conftest import init_store, make_settings
 
 from attunio.config import Settings
 from attunio.crypto.ed25519 import Ed25519PrivateKey
-from attunio.services.access import Principal
-from attunio.services.billing import (
+from attunio.services.licensing.clock_mark import read_mark
+from attunio.services.licensing.registry import LicenseRefused
+from attunio.services.operations.instance import instance_id
+from attunio.services.request_path.access import Principal
+from attunio.services.request_path.billing import (
     Billing,
     LiveAdmitted,
     LiveRefused,
@@ -25,10 +28,7 @@ from attunio.services.billing import (
     Verdict,
     license_report,
 )
-from attunio.services.clock_mark import read_mark
-from attunio.services.instance import instance_id
-from attunio.services.license_registry import LicenseRefused
-from attunio.services.metering import month_usage, sandbox_used, take_sandbox, take_sandbox_many
+from attunio.services.request_path.metering import month_usage, sandbox_used, take_sandbox, take_sandbox_many
 from attunio.store import Store
 
 VENDOR = Ed25519PrivateKey.generate()

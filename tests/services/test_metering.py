@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attunio.services.metering import UtcDay, seconds_to_next_utc_day, utc_day
+from attunio.services.request_path.metering import UtcDay, seconds_to_next_utc_day, utc_day
 
 zones = st.sampled_from([UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=14)),
                          timezone(timedelta(hours=5, minutes=30))])

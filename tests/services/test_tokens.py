@@ -11,7 +11,7 @@ def test_minted_keys_parse_back_to_their_type_and_mode(key_type: str, mode: str)
     key = tokens.mint_api_key(key_type, mode)  # type: ignore[arg-type]
     assert key.startswith(f"att_{key_type[0]}k_{mode}_")
     assert tokens.parse_api_key(key) == (key_type, mode)
-    # The key check refuses any other length before hashing anything (services/access.py).
+    # The key check refuses any other length before hashing anything (services/request_path/access.py).
     assert len(key) == tokens.API_KEY_LENGTH
 
 

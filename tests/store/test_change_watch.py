@@ -18,8 +18,8 @@ from tests.conftest import init_store, make_settings
 from attunio.clock import SystemClock
 from attunio.config import Settings
 from attunio.crypto.ed25519 import Ed25519PrivateKey
-from attunio.services.access import AccessService
-from attunio.services.billing import Billing
+from attunio.services.request_path.access import AccessService
+from attunio.services.request_path.billing import Billing
 from attunio.store import Store
 
 VENDOR = Ed25519PrivateKey.generate()

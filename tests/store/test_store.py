@@ -8,7 +8,7 @@ import pytest
 
 from attunio.clock import SystemClock
 from attunio.config import Settings
-from attunio.services.access import AccessService
+from attunio.services.request_path.access import AccessService
 from attunio.store import Store, StoreError
 from attunio.store.migrations import MIGRATIONS, latest_version
 

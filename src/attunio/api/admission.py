@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from attunio.errors import ApiError
-from attunio.services.billing import LiveAdmitted, LiveRefused, QuotaUsedUp, SandboxAdmitted, Verdict
-from attunio.services.licensing import LicenseState
+from attunio.services.licensing.evaluate import LicenseState
+from attunio.services.request_path.billing import LiveAdmitted, LiveRefused, QuotaUsedUp, SandboxAdmitted, Verdict
 
 LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER = "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"
 GRACE_HEADER = "Attunio-License-Warning"

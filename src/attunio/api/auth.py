@@ -9,7 +9,7 @@ from attunio.api.services import Services
 from attunio.api.wire import RequestHeaders
 from attunio.engines import ENGINES
 from attunio.errors import ApiError
-from attunio.services.access import Principal, normalise_origin
+from attunio.services.request_path.access import Principal, normalise_origin
 
 # The one endpoint a publishable key (browser code) may call: the capture SDK's Digital MSE call.
 BROWSER_PATH = ENGINES["dmse_signals"].path

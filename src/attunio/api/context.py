@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from attunio.services.access import Principal
+from attunio.services.request_path.access import Principal
 
 SCOPE_KEY = "attunio.context"
 

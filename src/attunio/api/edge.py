@@ -22,7 +22,7 @@ from attunio.api.context import SCOPE_KEY, RequestContext
 from attunio.api.wire import read_headers
 from attunio.errors import ApiError
 from attunio.logs import AccessLog
-from attunio.services.access import AccessService
+from attunio.services.request_path.access import AccessService
 
 access_log = AccessLog("attunio.access")
 # A client that puts its key in the URL (`/v1/ping/att_sk_live_…`) must not get it into the log:

@@ -9,7 +9,7 @@ from litestar import Request, Response, get
 
 from attunio.api.routes import json_response, services_of
 from attunio.api.services import Services
-from attunio.services.billing import license_report
+from attunio.services.request_path.billing import license_report
 from attunio.tls.inspect import readiness as tls_readiness
 
 INTEGRITY_TTL_SECONDS = 30.0

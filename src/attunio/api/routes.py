@@ -19,8 +19,8 @@ from attunio.api.wire import read_headers
 from attunio.clock import iso_ms
 from attunio.engines import EngineSpec
 from attunio.errors import ApiError
-from attunio.services.access import Principal
-from attunio.services.billing import license_report
+from attunio.services.request_path.access import Principal
+from attunio.services.request_path.billing import license_report
 from attunio.validation import RequestInvalid, decode_request
 
 JSON = "application/json"
@@ -50,7 +50,7 @@ async def answer(services: Services, spec: EngineSpec, principal: Principal, bod
     """Everything after the body is read: decode, admit, engine, record. Returns the `200` body and
     its extra headers; the call is committed before the answer exists outside this function. The
     quota and meter writes are shared with the other requests of the same event-loop turn (see
-    `services/billing.py`)."""
+    `services/request_path/billing.py`)."""
     try:
         request = decode_request(body, spec, now)
     except RequestInvalid as exc:

@@ -8,9 +8,9 @@ from datetime import datetime
 
 from attunio.clock import Clock, iso_ms
 from attunio.config import Settings
-from attunio.services.access import AccessService
-from attunio.services.billing import Billing
-from attunio.services.models import ModelRegistry
+from attunio.services.calibration.models import ModelRegistry
+from attunio.services.request_path.access import AccessService
+from attunio.services.request_path.billing import Billing
 from attunio.store import GroupCommit, Store
 
 LAST_USED_FLUSH_SECONDS = 60.0

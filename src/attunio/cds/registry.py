@@ -12,7 +12,7 @@ import msgspec
 import sqlcipher3
 
 from attunio.clock import Clock, iso_ms
-from attunio.services import audit
+from attunio.services.operations import audit
 from attunio.store import Store
 
 ASYMMETRIC_KEY_TYPES = frozenset({"RSA", "EC", "OKP"})

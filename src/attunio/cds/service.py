@@ -21,7 +21,7 @@ from attunio.clock import Clock
 from attunio.config import Settings
 from attunio.engines.common import ModelRef
 from attunio.errors import ApiError
-from attunio.services.models import ModelRegistry
+from attunio.services.calibration.models import ModelRegistry
 from attunio.store import Store
 
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")

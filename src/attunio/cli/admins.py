@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from attunio.cli.common import Context, actor, as_rows, clear_errors, echo_json, emit_table, json_option, pass_ctx
-from attunio.services.admins import AdminService
+from attunio.services.operations.admins import AdminService
 
 EXAMPLES = ("Examples:\n\n\b\n"
             "  attunio admins create --name \"Dr Ada Byron\" --role reviewer --licence-number \"GMC 7654321\"\n"

@@ -20,7 +20,7 @@ def apps() -> None:
 @pass_ctx
 def create(ctx: Context, name: str, as_json: bool) -> None:
     """Create an app called NAME."""
-    from attunio.services.access import AccessService
+    from attunio.services.request_path.access import AccessService
 
     with ctx.store() as store, clear_errors():
         app = AccessService(store, ctx.clock).create_app(name, actor=actor())
@@ -35,7 +35,7 @@ def create(ctx: Context, name: str, as_json: bool) -> None:
 @pass_ctx
 def list_(ctx: Context, as_json: bool) -> None:
     """List apps."""
-    from attunio.services.access import AccessService
+    from attunio.services.request_path.access import AccessService
 
     with ctx.store() as store:
         rows = as_rows(AccessService(store, ctx.clock).list_apps())

@@ -31,7 +31,7 @@ def audit() -> None:
 @pass_ctx
 def verify(ctx: Context, as_json: bool) -> None:
     """Check the hash chain; name the first edited, deleted or reordered event. Exit 5 if broken."""
-    from attunio.services import audit as audit_service
+    from attunio.services.operations import audit as audit_service
 
     with ctx.store() as store:
         count, problem = audit_service.verify(store)
@@ -56,7 +56,7 @@ def export(ctx: Context, since: datetime | None, until: datetime | None, output:
     import msgspec
 
     from attunio.clock import iso_ms
-    from attunio.services import audit as audit_service
+    from attunio.services.operations import audit as audit_service
 
     if since is not None and until is not None and until <= since:
         raise click.BadParameter(f"--until {iso_ms(until)} is not after --since {iso_ms(since)}", param_hint="--until")

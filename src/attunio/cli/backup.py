@@ -11,9 +11,9 @@ import msgspec
 from attunio.cli.common import Context, Steps, actor, echo_json, fail, json_option, pass_ctx
 from attunio.cli.exits import CONFIG
 from attunio.config import Settings
-from attunio.services.backup import BackupError, create_backup
-from attunio.services.restore import hold_serve_lock
-from attunio.services.restore import restore as restore_service
+from attunio.services.operations.backup import BackupError, create_backup
+from attunio.services.operations.restore import hold_serve_lock
+from attunio.services.operations.restore import restore as restore_service
 from attunio.store import StoreError, read_key
 
 KEY_HELP = ("Backup key file (64 hex characters, e.g. `openssl rand -hex 32`). Default: the store key. "

@@ -12,8 +12,8 @@ from attunio.cli.common import Context, clear_errors, vendor_trust
 from attunio.cli.exits import BAD_STATE, OK, WARN
 from attunio.config import Settings
 from attunio.crypto.license_file import LicenseFileError, read_license
-from attunio.services.license_registry import LicenseRegistry
-from attunio.services.licensing import LicenseState
+from attunio.services.licensing.evaluate import LicenseState
+from attunio.services.licensing.registry import LicenseRegistry
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import click
 
 from attunio.cli.common import Context, actor, fail, pass_ctx
 from attunio.clock import iso_ms
-from attunio.services import clock_mark
+from attunio.services.licensing import clock_mark
 from attunio.store import Store
 
 

@@ -132,9 +132,9 @@ def refusal_types() -> tuple[type[BaseException], ...]:
     from attunio.crypto.envelope import EnvelopeError
     from attunio.crypto.license_file import LicenseFileError
     from attunio.crypto.trust import TrustError
-    from attunio.services.backup import BackupError
-    from attunio.services.bundles import BundleRefused
-    from attunio.services.license_registry import LicenseRefused
+    from attunio.services.calibration.bundles import BundleRefused
+    from attunio.services.licensing.registry import LicenseRefused
+    from attunio.services.operations.backup import BackupError
     from attunio.store import StoreError
 
     return (StoreError, BackupError, BundleRefused, LicenseRefused, LicenseFileError, EnvelopeError, TrustError)

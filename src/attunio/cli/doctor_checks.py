@@ -176,7 +176,7 @@ def check_certificate(settings: Settings, now: datetime) -> list[Check]:
 
 def check_clock(store: Any, now: datetime) -> Check:
     from attunio.clock import iso_ms
-    from attunio.services.clock_mark import read_mark
+    from attunio.services.licensing.clock_mark import read_mark
 
     mark = read_mark(store)
     if mark is None:
@@ -191,7 +191,7 @@ def check_clock(store: Any, now: datetime) -> Check:
 def check_license(store: Any, settings: Settings, clock: Any) -> Check:
     from attunio.cli.billing_common import state_message, untrusted_licenses
     from attunio.crypto.trust import load_vendor_trust
-    from attunio.services.license_registry import LicenseRegistry
+    from attunio.services.licensing.registry import LicenseRegistry
 
     licenses = LicenseRegistry(store, load_vendor_trust(settings.trust.extra_vendor_keys), clock)
     state = licenses.state(clock.now())

@@ -12,7 +12,7 @@ from attunio.cli.exits import CONFIG
 from attunio.cli.instance import init_signing_key
 from attunio.cli.tls import init_certificate
 from attunio.config import Settings
-from attunio.services.instance import ensure_instance, instance_id
+from attunio.services.operations.instance import ensure_instance, instance_id
 from attunio.store import Store, StoreError, create_key_file
 from attunio.store.db import key_file_warnings
 

@@ -7,8 +7,8 @@ import click
 from attunio.cli.common import Context, echo_json, json_option, pass_ctx
 from attunio.config import Settings
 from attunio.crypto.ed25519 import key_id, public_pem
-from attunio.services.instance import instance_id
-from attunio.services.instance_key import ensure_signing_key, public_key
+from attunio.services.licensing.instance_key import ensure_signing_key, public_key
+from attunio.services.operations.instance import instance_id
 from attunio.store import Store
 
 

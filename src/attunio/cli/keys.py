@@ -9,7 +9,7 @@ import click
 from attunio.cli.common import Context, actor, clear_errors, echo_json, emit_table, json_option, pass_ctx
 
 if TYPE_CHECKING:
-    from attunio.services.access import KeyRecord
+    from attunio.services.request_path.access import KeyRecord
 
 # The default view names things (app by name, key by its label and visible characters); `-o wide`
 # adds the ids and origins a script or an audit needs. --json always carries every field.
@@ -65,7 +65,7 @@ def keys() -> None:
 def create(ctx: Context, app_ref: str, key_type: str, mode: str, origins: tuple[str, ...], label: str,
            create_app: bool, replace_label: bool, as_json: bool) -> None:
     """Create a key and print it once (under --json, in the `key.key` field)."""
-    from attunio.services.access import AccessService
+    from attunio.services.request_path.access import AccessService
 
     with ctx.store() as store, clear_errors():
         service = AccessService(store, ctx.clock)
@@ -89,7 +89,7 @@ def create(ctx: Context, app_ref: str, key_type: str, mode: str, origins: tuple[
 def list_(ctx: Context, app_ref: str | None, output: str, as_json: bool) -> None:
     """List keys: label, app, the visible characters (prefix…last four), type, mode, created, last
     used (recorded at most once a minute per worker) and status. Keys themselves are never stored."""
-    from attunio.services.access import AccessService
+    from attunio.services.request_path.access import AccessService
 
     with ctx.store() as store, clear_errors():
         service = AccessService(store, ctx.clock)
@@ -113,7 +113,7 @@ def list_(ctx: Context, app_ref: str | None, output: str, as_json: bool) -> None
 @pass_ctx
 def revoke(ctx: Context, key_id: str, reason: str, as_json: bool) -> None:
     """Revoke KEY_ID; every worker refuses it from its next request."""
-    from attunio.services.access import AccessService
+    from attunio.services.request_path.access import AccessService
 
     with ctx.store() as store, clear_errors():
         record = AccessService(store, ctx.clock).revoke_key(key_id, actor=actor(), reason=reason)
@@ -130,7 +130,7 @@ def revoke(ctx: Context, key_id: str, reason: str, as_json: bool) -> None:
 @pass_ctx
 def rotate(ctx: Context, key_id: str, reason: str, as_json: bool) -> None:
     """Issue a replacement for KEY_ID (same app, type, mode, origins) and revoke KEY_ID at once."""
-    from attunio.services.access import AccessService
+    from attunio.services.request_path.access import AccessService
 
     with ctx.store() as store, clear_errors():
         record, key = AccessService(store, ctx.clock).rotate_key(key_id, actor=actor(), reason=reason)

@@ -12,8 +12,8 @@ from attunio.cli.billing_common import registry, state_exit, state_message, untr
 from attunio.cli.common import Context, actor, echo_json, fail, json_option, pass_ctx
 from attunio.clock import iso_ms
 from attunio.crypto.license_file import MAX_FILE_BYTES
-from attunio.services.license_registry import LicenseRefused
-from attunio.services.licensing import LicenseState
+from attunio.services.licensing.evaluate import LicenseState
+from attunio.services.licensing.registry import LicenseRefused
 
 EXAMPLES = """Examples:
 

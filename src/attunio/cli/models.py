@@ -14,11 +14,11 @@ import msgspec
 from attunio.cli.common import Context, actor, clear_errors, emit_table, fail, json_option, pass_ctx, vendor_trust
 from attunio.cli.models_output import print_report, print_version, progress_bar
 from attunio.engines import ENGINES
-from attunio.services.admins import AdminService
-from attunio.services.bundles import BundleRefused
-from attunio.services.calibration import Calibration
-from attunio.services.compare import compare as run_compare
-from attunio.services.compare import load_dataset, read_lines
+from attunio.services.calibration.bundles import BundleRefused
+from attunio.services.calibration.compare import compare as run_compare
+from attunio.services.calibration.compare import load_dataset, read_lines
+from attunio.services.calibration.lifecycle import Calibration
+from attunio.services.operations.admins import AdminService
 
 ExistingFile = click.Path(exists=True, dir_okay=False, path_type=Path)
 engine_argument = click.argument("engine", type=click.Choice(sorted(ENGINES)))

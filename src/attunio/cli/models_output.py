@@ -13,8 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from attunio.engines import ENGINES, ParamsBase
 from attunio.engines.common import ModelRef
-from attunio.services.calibration import Activation, ModelVersion
-from attunio.services.compare import CompareReport, Concordance
+from attunio.services.calibration.compare import CompareReport, Concordance
+from attunio.services.calibration.lifecycle import Activation, ModelVersion
 
 
 @contextmanager

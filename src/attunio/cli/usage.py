@@ -11,7 +11,7 @@ import msgspec
 
 from attunio.cli.billing_common import registry
 from attunio.cli.common import Context, actor, fail, json_option, pass_ctx
-from attunio.services.usage_reports import create_report, current_month, month_bounds, summarize
+from attunio.services.licensing.usage_reports import create_report, current_month, month_bounds, summarize
 
 
 def _month(value: str | None, ctx: Context) -> str:

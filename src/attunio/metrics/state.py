@@ -10,8 +10,8 @@ from datetime import datetime
 
 from attunio import __version__
 from attunio.api.services import Services
-from attunio.services.metering import utc_day
-from attunio.services.usage_reports import current_month, summarize
+from attunio.services.licensing.usage_reports import current_month, summarize
+from attunio.services.request_path.metering import utc_day
 from attunio.tls.context import TlsError
 from attunio.tls.inspect import summarize_configured
 

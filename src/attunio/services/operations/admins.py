@@ -10,8 +10,8 @@ import msgspec
 
 from attunio.clock import Clock, iso_ms
 from attunio.crypto import tokens
-from attunio.services import audit
-from attunio.services.instance import hmac_secret
+from attunio.services.operations import audit
+from attunio.services.operations.instance import hmac_secret
 from attunio.store import Store
 
 Role = Literal["admin", "reviewer"]

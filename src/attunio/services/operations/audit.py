@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 
 from attunio.clock import Clock, iso_ms
-from attunio.services.instance import get_setting, put_setting
+from attunio.services.operations.instance import get_setting, put_setting
 from attunio.store import Store
 
 GENESIS = "0" * 64

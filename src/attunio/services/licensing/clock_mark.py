@@ -19,8 +19,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from attunio.clock import iso_ms
-from attunio.services import audit
-from attunio.services.instance import get_setting
+from attunio.services.operations import audit
+from attunio.services.operations.instance import get_setting
 from attunio.store import Store
 
 HIGH_WATER = "clock_high_water"

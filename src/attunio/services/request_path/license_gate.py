@@ -17,16 +17,16 @@ from attunio.clock import Clock, iso_ms
 from attunio.config import Settings
 from attunio.crypto.license_file import LicenseClaims
 from attunio.crypto.trust import load_vendor_trust, startup_warnings
-from attunio.services import audit
-from attunio.services.clock_mark import advance_mark, read_mark
-from attunio.services.license_registry import LicenseRegistry
-from attunio.services.licensing import (
+from attunio.services.licensing.clock_mark import advance_mark, read_mark
+from attunio.services.licensing.evaluate import (
     CLOCK_SKEW_TOLERANCE,
     LicenseState,
     effective_time,
     evaluate_installed,
     next_change,
 )
+from attunio.services.licensing.registry import LicenseRegistry
+from attunio.services.operations import audit
 from attunio.store import ChangeWatch, Store
 
 log = logging.getLogger("attunio.licensing")

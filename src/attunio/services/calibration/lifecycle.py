@@ -18,11 +18,11 @@ from attunio.clock import Clock, iso_ms
 from attunio.crypto.ed25519 import Ed25519PublicKey
 from attunio.engines import ENGINES, ParamsBase
 from attunio.engines.common import ModelRef
-from attunio.services import audit
-from attunio.services.admins import Admin, AdminService
-from attunio.services.bundles import BundleRefused, VerifiedBundle, read_bundle
-from attunio.services.clock_mark import read_mark
-from attunio.services.models import decode_params, default_pair
+from attunio.services.calibration.bundles import BundleRefused, VerifiedBundle, read_bundle
+from attunio.services.calibration.models import decode_params, default_pair
+from attunio.services.licensing.clock_mark import read_mark
+from attunio.services.operations import audit
+from attunio.services.operations.admins import Admin, AdminService
 from attunio.store import Store
 
 State = Literal["candidate", "active", "retired"]

@@ -32,8 +32,8 @@ import sqlcipher3
 
 from attunio import __version__
 from attunio.clock import Clock, iso_ms
-from attunio.services import audit
-from attunio.services.instance import instance_id
+from attunio.services.operations import audit
+from attunio.services.operations.instance import instance_id
 from attunio.store import Store, StoreError
 from attunio.store.migrations import latest_version, schema_version
 

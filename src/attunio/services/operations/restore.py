@@ -17,8 +17,9 @@ from typing import IO
 
 from attunio.clock import Clock
 from attunio.config import Settings
-from attunio.services import audit, clock_mark
-from attunio.services.backup import BackupError, Manifest, checkpoint, put_back, swap_in, verify_backup
+from attunio.services.licensing import clock_mark
+from attunio.services.operations import audit
+from attunio.services.operations.backup import BackupError, Manifest, checkpoint, put_back, swap_in, verify_backup
 from attunio.store import Store, StoreError, read_key
 
 LOCK_NAME = "serve.lock"

@@ -25,10 +25,10 @@ from msgspec import Struct
 
 from attunio.clock import Clock, iso_ms
 from attunio.config import Settings
-from attunio.services.access import Principal
-from attunio.services.license_gate import HighWaterMark, LicenseGate
-from attunio.services.licensing import LicenseState
-from attunio.services.metering import UtcDay, count_live, take_sandbox_many
+from attunio.services.licensing.evaluate import LicenseState
+from attunio.services.request_path.access import Principal
+from attunio.services.request_path.license_gate import HighWaterMark, LicenseGate
+from attunio.services.request_path.metering import UtcDay, count_live, take_sandbox_many
 from attunio.store import GroupCommit, Store
 
 

@@ -7,7 +7,7 @@ public half ever leaves the appliance (`attunio instance show`), for the vendor 
 from __future__ import annotations
 
 from attunio.crypto.ed25519 import Ed25519PrivateKey, Ed25519PublicKey, load_private_key, private_pem
-from attunio.services.instance import get_setting, put_setting
+from attunio.services.operations.instance import get_setting, put_setting
 from attunio.store import Store
 
 SIGNING_KEY = "instance_signing_key"

@@ -17,12 +17,12 @@ from attunio.crypto.usage_report import (
     report_hash,
     sign_report,
 )
-from attunio.services import audit
-from attunio.services.clock_mark import read_mark
-from attunio.services.instance_key import signing_key
-from attunio.services.license_registry import LicenseRegistry
-from attunio.services.licensing import effective_time, evaluate_installed
-from attunio.services.metering import MonthUsage, month_usage
+from attunio.services.licensing.clock_mark import read_mark
+from attunio.services.licensing.evaluate import effective_time, evaluate_installed
+from attunio.services.licensing.instance_key import signing_key
+from attunio.services.licensing.registry import LicenseRegistry
+from attunio.services.operations import audit
+from attunio.services.request_path.metering import MonthUsage, month_usage
 from attunio.store import Store
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

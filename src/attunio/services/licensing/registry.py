@@ -15,10 +15,10 @@ import msgspec
 from attunio.clock import Clock, iso_ms
 from attunio.crypto.license_file import MAX_FILE_BYTES, LicenseFileError, VerifiedLicense, read_license
 from attunio.crypto.trust import VendorTrust
-from attunio.services import audit
-from attunio.services.clock_mark import HIGH_WATER, advance_mark, parse, read_mark
-from attunio.services.instance import get_setting, instance_id, put_setting
-from attunio.services.licensing import LicenseState, evaluate_installed, install_refusal
+from attunio.services.licensing.clock_mark import HIGH_WATER, advance_mark, parse, read_mark
+from attunio.services.licensing.evaluate import LicenseState, evaluate_installed, install_refusal
+from attunio.services.operations import audit
+from attunio.services.operations.instance import get_setting, instance_id, put_setting
 from attunio.store import Store
 
 GENERATION = "license_generation"

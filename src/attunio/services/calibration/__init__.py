@@ -1,0 +1,1 @@
+"""Calibration: signed bundles, their review, promotion and rollback, comparison, the active versions."""

@@ -1,0 +1,1 @@
+"""Operations: admin identities, the audit trail, backup and restore, per-instance values."""
