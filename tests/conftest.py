@@ -20,7 +20,7 @@ from litestar.testing import TestClient
 
 from attunio.api.app import create_app
 from attunio.api.edge import Edge
-from attunio.api.services import Services
+from attunio.api.runtime import Runtime
 from attunio.clock import SystemClock
 from attunio.config import Settings, load_settings
 from attunio.services.operations.instance import ensure_instance
@@ -99,9 +99,9 @@ def app(settings: Settings, store: Store) -> Edge:
 
 
 @pytest.fixture
-def services(app: Edge) -> Services:
-    """The running app's services, for tests that reach in (a failing engine, the body cap)."""
-    return app.app.state.services  # type: ignore[no-any-return]
+def runtime(app: Edge) -> Runtime:
+    """The running app's runtime, for tests that reach in (a failing engine, the body cap)."""
+    return app.app.state.runtime  # type: ignore[no-any-return]
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ def clock() -> FakeClock:
 def http(billing_settings: Settings, billing_store: Store, clock: FakeClock) -> Iterator[TestClient[Any]]:
     edge = create_app(billing_settings, billing_store, clock)
     with TestClient(edge) as client:
-        client.billing = edge.app.state.services.billing  # type: ignore[attr-defined]
+        client.billing = edge.app.state.runtime.billing  # type: ignore[attr-defined]
         yield client
 
 

@@ -9,7 +9,7 @@ import pytest
 from litestar.testing import TestClient
 from tests.conftest import ALLOWED_ORIGIN, Keys
 
-from attunio.api.services import Services
+from attunio.api.runtime import Runtime
 from attunio.crypto import tokens
 
 DMSE = "/v1/dmse/analyze"
@@ -92,8 +92,8 @@ def test_unknown_path(client: TestClient) -> None:  # type: ignore[type-arg]
     envelope(client.get("/v1/nothing-here"), 404, "not_found")
 
 
-def test_payload_too_large(client: TestClient, keys: Keys, services: Services) -> None:  # type: ignore[type-arg]
-    limit = services.settings.server.max_body_bytes
+def test_payload_too_large(client: TestClient, keys: Keys, runtime: Runtime) -> None:  # type: ignore[type-arg]
+    limit = runtime.settings.server.max_body_bytes
     big = json.dumps({"sessionRef": "x" * (limit + 10)})
     error = envelope(client.post(DMSE, content=big, headers={**auth(keys.issue()), "Content-Type": "application/json"}),
                      413, "payload_too_large")
@@ -118,13 +118,13 @@ def test_malformed_json(client: TestClient, keys: Keys, body: bytes) -> None:  #
     assert envelope(response, 400, "invalid_request")["message"].startswith("Request body is not valid JSON")
 
 
-def test_server_error_leaks_nothing(client: TestClient, keys: Keys, services: Services,  # type: ignore[type-arg]
+def test_server_error_leaks_nothing(client: TestClient, keys: Keys, runtime: Runtime,  # type: ignore[type-arg]
                                    monkeypatch: pytest.MonkeyPatch) -> None:
 
     def explode(engine_key: str) -> Any:
         raise RuntimeError("secret internal detail /etc/attunio")
 
-    monkeypatch.setattr(services.models, "active", explode)
+    monkeypatch.setattr(runtime.models, "active", explode)
     error = envelope(client.post(DMSE, json=BODY, headers=auth(keys.issue())), 500, "server_error")
     assert "secret internal detail" not in json.dumps(error)
     assert error["message"] == "Unexpected error processing the request."

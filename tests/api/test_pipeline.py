@@ -17,7 +17,7 @@ from litestar.testing import TestClient
 from tests.conftest import ALLOWED_ORIGIN, Keys
 
 from attunio.api.edge import CLIENT_CLOSED, Edge
-from attunio.api.services import Services
+from attunio.api.runtime import Runtime
 from attunio.engines import ENGINES
 
 PATHS = [spec.path for spec in ENGINES.values()]
@@ -103,9 +103,9 @@ def test_options_with_preflight_headers_is_the_cors_decision(client: TestClient[
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_an_over_size_body_is_refused_with_413(client: TestClient[Any], keys: Keys, services: Services,
+def test_an_over_size_body_is_refused_with_413(client: TestClient[Any], keys: Keys, runtime: Runtime,
                                                path: str) -> None:
-    limit = services.settings.server.max_body_bytes
+    limit = runtime.settings.server.max_body_bytes
     response = client.post(path, content=b"[" + b" " * limit + b"]", headers=auth(keys))
     assert str(limit) in refused(response, 413, "payload_too_large")["message"]
 
@@ -129,9 +129,9 @@ def _drive(app: Edge, path: str, headers: dict[str, str], messages: list[dict[st
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_a_streamed_body_over_the_cap_is_refused_as_it_arrives(app: Edge, keys: Keys, services: Services,
+def test_a_streamed_body_over_the_cap_is_refused_as_it_arrives(app: Edge, keys: Keys, runtime: Runtime,
                                                                path: str) -> None:
-    limit = services.settings.server.max_body_bytes
+    limit = runtime.settings.server.max_body_bytes
     chunk = {"type": "http.request", "body": b" " * (limit // 2 + 1), "more_body": True}
     sent = _drive(app, path, auth(keys), [chunk, chunk, chunk])
     assert sent[0]["status"] == 413

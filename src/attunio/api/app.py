@@ -21,7 +21,7 @@ from attunio.api.engine_routes import engine_routes
 from attunio.api.metrics import MetricsEndpoint
 from attunio.api.openapi import build_openapi
 from attunio.api.routes import ping
-from attunio.api.services import Services
+from attunio.api.runtime import Runtime
 from attunio.cds import routes as cds_routes
 from attunio.clock import Clock, SystemClock
 from attunio.config import Settings, load_settings
@@ -30,7 +30,7 @@ from attunio.logs import configure
 from attunio.store import Store
 
 
-def routes(services: Services, metrics: MetricsEndpoint) -> list[ControllerRouterHandler]:
+def routes(runtime: Runtime, metrics: MetricsEndpoint) -> list[ControllerRouterHandler]:
     openapi_bytes = msgspec.json.encode(build_openapi())
 
     @get("/v1/openapi.json", sync_to_thread=False)
@@ -38,7 +38,7 @@ def routes(services: Services, metrics: MetricsEndpoint) -> list[ControllerRoute
         return Response(openapi_bytes, media_type="application/json")
 
     return [
-        *engine_routes(services),  # POST /v1/<engine>/…: the hot path, plain ASGI handlers
+        *engine_routes(runtime),  # POST /v1/<engine>/…: the hot path, plain ASGI handlers
         ping,
         health.healthz,
         health.readyz,
@@ -51,14 +51,14 @@ def routes(services: Services, metrics: MetricsEndpoint) -> list[ControllerRoute
 
 
 def create_app(settings: Settings, store: Store, clock: Clock | None = None) -> Edge:
-    services = Services.build(settings, store, clock or SystemClock())
+    runtime = Runtime.build(settings, store, clock or SystemClock())
     metrics = MetricsEndpoint(settings)
 
     def flush_on_shutdown() -> None:
-        services.flush_last_used()
+        runtime.flush_last_used()
 
     app = Litestar(
-        route_handlers=routes(services, metrics),
+        route_handlers=routes(runtime, metrics),
         exception_handlers={
             ApiError: envelope.api_error_handler,
             HTTPException: envelope.http_exception_handler,
@@ -71,10 +71,10 @@ def create_app(settings: Settings, store: Store, clock: Clock | None = None) -> 
         logging_config=None,
         debug=False,
     )
-    app.state.services = services
+    app.state.runtime = runtime
     metrics.start(app)
     hsts = settings.tls.hsts_max_age if settings.tls.enabled else None
-    return Edge(app, access=services.access, hsts_max_age=hsts, log_requests=settings.server.access_log)
+    return Edge(app, access=runtime.access, hsts_max_age=hsts, log_requests=settings.server.access_log)
 
 
 def app_from_environment() -> Any:

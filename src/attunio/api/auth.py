@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from attunio.api.context import RequestContext
-from attunio.api.services import Services
+from attunio.api.runtime import Runtime
 from attunio.api.wire import RequestHeaders
 from attunio.engines import ENGINES
 from attunio.errors import ApiError
@@ -45,16 +45,16 @@ def bearer_token(headers: RequestHeaders) -> str:
     return token
 
 
-def authorize(context: RequestContext, headers: RequestHeaders, services: Services, now: datetime, *,
+def authorize(context: RequestContext, headers: RequestHeaders, runtime: Runtime, now: datetime, *,
               browser_ok: bool) -> Principal:
     """The caller's principal, recorded in `context` as soon as it is known (the access log names
     the key of a refused call too), or the refusal as an `ApiError`."""
-    principal = services.access.authenticate(bearer_token(headers))
+    principal = runtime.access.authenticate(bearer_token(headers))
     if principal is None:
         raise ApiError("invalid_token", "API key is invalid or has been revoked.",
                        headers={"WWW-Authenticate": INVALID_TOKEN_CHALLENGE})
     context.principal = principal
-    services.mark_used(principal.key_id, now)
+    runtime.mark_used(principal.key_id, now)
     if principal.key_type == "publishable":
         if not browser_ok:
             raise ApiError(

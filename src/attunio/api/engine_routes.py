@@ -20,7 +20,7 @@ from attunio.api import envelope
 from attunio.api.auth import BROWSER_PATH, authorize
 from attunio.api.context import SCOPE_KEY, RequestContext
 from attunio.api.routes import answer, require_json
-from attunio.api.services import Services
+from attunio.api.runtime import Runtime
 from attunio.api.wire import ClientDisconnected, read_body, read_headers
 from attunio.engines import ENGINES, EngineSpec
 from attunio.errors import ApiError
@@ -45,9 +45,9 @@ class EngineRouteHandler(ASGIRouteHandler):
             return self._exception_handlers
 
 
-def engine_route(spec: EngineSpec, services: Services) -> ASGIRouteHandler:
+def engine_route(spec: EngineSpec, runtime: Runtime) -> ASGIRouteHandler:
     browser_ok = spec.path == BROWSER_PATH
-    limit = services.settings.server.max_body_bytes
+    limit = runtime.settings.server.max_body_bytes
 
     async def handle(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] != "POST":
@@ -55,12 +55,12 @@ def engine_route(spec: EngineSpec, services: Services) -> ASGIRouteHandler:
             raise MethodNotAllowedException(headers={"Allow": ", ".join(METHODS)})
         context: RequestContext = scope[SCOPE_KEY]
         headers = read_headers(scope["headers"])
-        now = services.clock.now()  # one instant for the whole call: key use, admission, engine, meter
+        now = runtime.clock.now()  # one instant for the whole call: key use, admission, engine, meter
         try:
-            principal = authorize(context, headers, services, now, browser_ok=browser_ok)
+            principal = authorize(context, headers, runtime, now, browser_ok=browser_ok)
             require_json(headers.get("content-type"))
             body = await read_body(headers, receive, limit)
-            data, extra = await answer(services, spec, principal, body, context, now)
+            data, extra = await answer(runtime, spec, principal, body, context, now)
             status = 200
         except ApiError as exc:
             status = exc.status
@@ -76,5 +76,5 @@ def engine_route(spec: EngineSpec, services: Services) -> ASGIRouteHandler:
     return EngineRouteHandler(spec.path, name=spec.key, copy_scope=False, opt={"methods": METHODS})(handle)
 
 
-def engine_routes(services: Services) -> list[ASGIRouteHandler]:
-    return [engine_route(spec, services) for spec in ENGINES.values()]
+def engine_routes(runtime: Runtime) -> list[ASGIRouteHandler]:
+    return [engine_route(spec, runtime) for spec in ENGINES.values()]

@@ -71,7 +71,7 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     if exc.status_code == 405:
         message = f"{request.method} is not allowed here" + (f"; use {allowed}." if allowed else ".")
     if exc.status_code == 413:
-        message = too_large(request.app.state.services.settings.server.max_body_bytes).message
+        message = too_large(request.app.state.runtime.settings.server.max_body_bytes).message
     return render(ApiError(code, message, headers={"Allow": allowed} if allowed else None), request)
 
 

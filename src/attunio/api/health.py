@@ -7,8 +7,8 @@ from typing import Any
 
 from litestar import Request, Response, get
 
-from attunio.api.routes import json_response, services_of
-from attunio.api.services import Services
+from attunio.api.routes import json_response, runtime_of
+from attunio.api.runtime import Runtime
 from attunio.services.request_path.billing import license_report
 from attunio.tls.inspect import readiness as tls_readiness
 
@@ -16,26 +16,26 @@ INTEGRITY_TTL_SECONDS = 30.0
 _integrity_cache: dict[int, tuple[float, bool]] = {}
 
 
-def _integrity(services: Services) -> bool:
+def _integrity(runtime: Runtime) -> bool:
     """quick_check reads every page, so its verdict is reused for a short while per worker."""
-    cached = _integrity_cache.get(id(services))
+    cached = _integrity_cache.get(id(runtime))
     if cached and time.monotonic() - cached[0] < INTEGRITY_TTL_SECONDS:
         return cached[1]
     try:
-        ok = services.store.integrity_ok()
+        ok = runtime.store.integrity_ok()
     except Exception:
         ok = False
-    _integrity_cache[id(services)] = (time.monotonic(), ok)
+    _integrity_cache[id(runtime)] = (time.monotonic(), ok)
     return ok
 
 
-def readiness(services: Services) -> tuple[bool, dict[str, str], list[str], dict[str, Any]]:
-    checks = {"store": "ok" if _integrity(services) else "failed integrity check"}
+def readiness(runtime: Runtime) -> tuple[bool, dict[str, str], list[str], dict[str, Any]]:
+    checks = {"store": "ok" if _integrity(runtime) else "failed integrity check"}
     warnings: list[str] = []
     # A certificate near or past expiry is a warning, not "not ready": taking the appliance out
     # of a load balancer would not renew it, and callers already see the certificate anyway.
-    settings = services.settings
-    tls = tls_readiness(settings.tls, settings.data_dir, services.clock.now())
+    settings = runtime.settings
+    tls = tls_readiness(settings.tls, settings.data_dir, runtime.clock.now())
     if "message" in tls:
         warnings.append(tls["message"])
     ready = all(value == "ok" for value in checks.values())
@@ -43,7 +43,7 @@ def readiness(services: Services) -> tuple[bool, dict[str, str], list[str], dict
     # the appliance unready. It is reported for monitoring instead.
     license_info: dict[str, Any] = {"status": "unknown"}
     if ready:
-        license_info, license_warnings = license_report(services.billing.license_state())
+        license_info, license_warnings = license_report(runtime.billing.license_state())
         warnings.extend(license_warnings)
     return ready, checks, warnings, license_info
 
@@ -55,7 +55,7 @@ async def healthz() -> Response[bytes]:
 
 @get("/readyz")
 async def readyz(request: Request[Any, Any, Any]) -> Response[bytes]:
-    ready, checks, warnings, license_info = readiness(services_of(request))
+    ready, checks, warnings, license_info = readiness(runtime_of(request))
     data = {"status": "ready" if ready else "not_ready", "checks": checks, "license": license_info,
             "warnings": warnings}
     return json_response(data, status=200 if ready else 503)

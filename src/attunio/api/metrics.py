@@ -13,7 +13,7 @@ from typing import Any
 from litestar import Litestar, Request, Response, get
 
 from attunio.api.edge import access_log
-from attunio.api.routes import services_of
+from attunio.api.routes import runtime_of
 from attunio.config import ConfigError, Settings
 from attunio.errors import ApiError
 from attunio.metrics.counters import Layout, RequestCounters, metrics_dir
@@ -56,8 +56,8 @@ class MetricsEndpoint:
             # prometheus_client is imported only by a worker that serves metrics.
             from attunio.metrics.exposition import render
 
-            services = services_of(request)
-            gauges = appliance_state(services, services.clock.now())
+            runtime = runtime_of(request)
+            gauges = appliance_state(runtime, runtime.clock.now())
             if self.layout is None:  # `start` sets it before the app serves
                 raise RuntimeError("metrics endpoint used before MetricsEndpoint.start")
             body, content_type = render(self.folder, self.layout, gauges, request.headers.get("accept"))

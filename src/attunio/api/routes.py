@@ -14,7 +14,7 @@ from litestar import Request, Response, get
 from attunio.api.admission import admission_headers
 from attunio.api.auth import authorize, cors_headers
 from attunio.api.context import RequestContext, context_of
-from attunio.api.services import Services
+from attunio.api.runtime import Runtime
 from attunio.api.wire import read_headers
 from attunio.clock import iso_ms
 from attunio.engines import EngineSpec
@@ -27,9 +27,9 @@ JSON = "application/json"
 _encode = msgspec.json.Encoder().encode
 
 
-def services_of(request: Request[Any, Any, Any]) -> Services:
-    services: Services = request.app.state.services
-    return services
+def runtime_of(request: Request[Any, Any, Any]) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 def json_response(data: Any, headers: dict[str, str] | None = None, status: int = 200) -> Response[bytes]:
@@ -45,7 +45,7 @@ def require_json(content_type: str | None) -> None:
         raise ApiError("unsupported_media_type", f"Send the body as {JSON}, not {media or 'an empty type'}.")
 
 
-async def answer(services: Services, spec: EngineSpec, principal: Principal, body: bytes,
+async def answer(runtime: Runtime, spec: EngineSpec, principal: Principal, body: bytes,
                  context: RequestContext, now: datetime) -> tuple[bytes, dict[str, str] | None]:
     """Everything after the body is read: decode, admit, engine, record. Returns the `200` body and
     its extra headers; the call is committed before the answer exists outside this function. The
@@ -56,10 +56,10 @@ async def answer(services: Services, spec: EngineSpec, principal: Principal, bod
     except RequestInvalid as exc:
         issues = [{"path": i.path, "message": i.message} for i in exc.issues]
         raise ApiError("invalid_request", exc.message, issues=issues) from None
-    headers = admission_headers(await services.billing.admit(principal, now))
-    model, params = services.models.active(spec.key)
+    headers = admission_headers(await runtime.billing.admit(principal, now))
+    model, params = runtime.models.active(spec.key)
     data = _encode({"ok": True, "data": spec.analyze(request, params, now, model)})
-    counted = services.billing.record(principal, spec.key, now)
+    counted = runtime.billing.record(principal, spec.key, now)
     if counted is not None:
         await counted
     if context.cors_origin is not None:
@@ -71,9 +71,9 @@ async def answer(services: Services, spec: EngineSpec, principal: Principal, bod
 def ping(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The key's mode and type; for a live key also the license verdict its calls would meet, so an
     integrator can tell "key fine, license not" apart before sending a patient's numbers."""
-    services = services_of(request)
-    now = services.clock.now()
-    principal = authorize(context_of(request.scope), read_headers(request.scope["headers"]), services, now,
+    runtime = runtime_of(request)
+    now = runtime.clock.now()
+    principal = authorize(context_of(request.scope), read_headers(request.scope["headers"]), runtime, now,
                           browser_ok=False)
     data: dict[str, Any] = {
         "object": "ping",
@@ -83,5 +83,5 @@ def ping(request: Request[Any, Any, Any]) -> Response[bytes]:
         "time": iso_ms(now),
     }
     if principal.mode == "live":
-        data["license"], _ = license_report(services.billing.license_state())
+        data["license"], _ = license_report(runtime.billing.license_state())
     return json_response(data)

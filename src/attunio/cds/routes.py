@@ -24,12 +24,12 @@ _discovery_body = msgspec.json.encode({"services": discovery.SERVICES})
 
 
 def cds_of(request: Request[Any, Any, Any]) -> CdsService:
-    """The worker's `CdsService`, made on first use from the app's services."""
+    """The worker's `CdsService`, made on first use from the app's runtime."""
     state = request.app.state
     service: CdsService | None = getattr(state, "cds", None)
     if service is None:
-        services = state.services
-        service = CdsService(services.settings, services.store, services.clock, services.models)
+        runtime = state.runtime
+        service = CdsService(runtime.settings, runtime.store, runtime.clock, runtime.models)
         state.cds = service
     return service
 

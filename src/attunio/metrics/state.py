@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from attunio import __version__
-from attunio.api.services import Services
+from attunio.api.runtime import Runtime
 from attunio.services.licensing.usage_reports import current_month, summarize
 from attunio.services.request_path.metering import utc_day
 from attunio.tls.context import TlsError
@@ -29,17 +29,17 @@ class Gauge:
         return self
 
 
-def appliance_state(services: Services, now: datetime) -> list[Gauge]:
+def appliance_state(runtime: Runtime, now: datetime) -> list[Gauge]:
     gauges = [Gauge("attunio_build_info", "The running release (always 1).").add(1, version=__version__)]
-    gauges += _license(services, now)
-    gauges += _certificate(services, now)
-    gauges += _store(services, now)
-    gauges += _plan(services, now)
+    gauges += _license(runtime, now)
+    gauges += _certificate(runtime, now)
+    gauges += _store(runtime, now)
+    gauges += _plan(runtime, now)
     return gauges
 
 
-def _license(services: Services, now: datetime) -> list[Gauge]:
-    state = services.billing.license_state(now)
+def _license(runtime: Runtime, now: datetime) -> list[Gauge]:
+    state = runtime.billing.license_state(now)
     states = Gauge("attunio_license_state",
                    "1 for the license state in force (valid, grace or refused), 0 for the others.")
     for name in LICENSE_STATES:
@@ -55,8 +55,8 @@ def _license(services: Services, now: datetime) -> list[Gauge]:
     return gauges
 
 
-def _certificate(services: Services, now: datetime) -> list[Gauge]:
-    settings = services.settings
+def _certificate(runtime: Runtime, now: datetime) -> list[Gauge]:
+    settings = runtime.settings
     if not settings.tls.enabled:
         return []
     try:
@@ -67,25 +67,25 @@ def _certificate(services: Services, now: datetime) -> list[Gauge]:
             .add(summary.days_left(now))]
 
 
-def _store(services: Services, now: datetime) -> list[Gauge]:
-    path = services.settings.store_path
+def _store(runtime: Runtime, now: datetime) -> list[Gauge]:
+    path = runtime.settings.store_path
     size = Gauge("attunio_store_size_bytes", "Size of the encrypted store on disk, per file.")
     for suffix in ("", "-wal"):
         with contextlib.suppress(FileNotFoundError):
             size.add(path.with_name(path.name + suffix).stat().st_size, file="db" if not suffix else "wal")
-    row = services.store.one("SELECT at FROM audit WHERE action = 'backup.create' ORDER BY seq DESC LIMIT 1")
+    row = runtime.store.one("SELECT at FROM audit WHERE action = 'backup.create' ORDER BY seq DESC LIMIT 1")
     age = math.inf if row is None else (now - datetime.fromisoformat(row[0].replace("Z", "+00:00"))).total_seconds()
     backup = Gauge("attunio_backup_age_seconds", "Seconds since the last `attunio backup` (+Inf if there was none).")
     return [size, backup.add(age)]
 
 
-def _plan(services: Services, now: datetime) -> list[Gauge]:
-    quota = services.settings.billing.sandbox_daily_quota
+def _plan(runtime: Runtime, now: datetime) -> list[Gauge]:
+    quota = runtime.settings.billing.sandbox_daily_quota
     used = Gauge("attunio_sandbox_requests_today", "Sandbox (test key) requests counted today (UTC) per app.")
-    for app_id, count in services.store.query("SELECT app_id, count FROM sandbox_daily WHERE day = ? ORDER BY app_id",
+    for app_id, count in runtime.store.query("SELECT app_id, count FROM sandbox_daily WHERE day = ? ORDER BY app_id",
                                               (utc_day(now),)):
         used.add(count, app=app_id)
-    month = summarize(services.billing.licenses, current_month(now), now)
+    month = summarize(runtime.billing.licenses, current_month(now), now)
     return [
         Gauge("attunio_sandbox_daily_quota", "Sandbox requests allowed per app per UTC day.").add(quota),
         used,

@@ -1,4 +1,5 @@
-"""Everything a request needs, built once per worker process and kept on app.state."""
+"""The runtime a request runs against: settings, store, clock and the request-path runtime, built
+once per worker process and kept on app.state."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ LAST_USED_FLUSH_SECONDS = 60.0
 
 
 @dataclass
-class Services:
+class Runtime:
     settings: Settings
     store: Store
     clock: Clock
@@ -29,7 +30,7 @@ class Services:
     last_flush: float = 0.0
 
     @classmethod
-    def build(cls, settings: Settings, store: Store, clock: Clock) -> Services:
+    def build(cls, settings: Settings, store: Store, clock: Clock) -> Runtime:
         commits = GroupCommit(store, counters_only=True)  # the counters' shared transactions
         return cls(
             settings=settings,
