@@ -2,7 +2,7 @@
 
 The cases are kept in this folder (copied from the shared `conformance/` folder that sits beside
 a development checkout), so a fresh clone checks the contract on its own; `test_copy.py` proves
-the copy equals the shared folder whenever that folder is present.
+the copy is the contract recorded in `CONTRACT.sha256`, and so is the shared folder where present.
 """
 
 from __future__ import annotations
