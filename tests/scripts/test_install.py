@@ -81,7 +81,7 @@ def test_a_dev_venv_satisfies_the_runtime_and_is_not_reinstalled(tmp_path: Path)
 def test_a_fresh_clone_with_no_shared_folder_passes_the_contract_tests(tmp_path: Path) -> None:
     if not (REPO / ".git").exists():
         pytest.skip(f"{REPO} is not a git checkout, so there is nothing to clone")
-    clone = tmp_path / "empty" / "attunio"  # nothing beside it: no shared folder beside it
+    clone = tmp_path / "empty" / "attunio"  # no shared folder beside it
     head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True,
                           check=True).stdout.strip()
     subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(REPO), str(clone)], check=True, timeout=120)
