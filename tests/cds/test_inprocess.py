@@ -66,3 +66,17 @@ def test_fhir_authorization_without_fhir_server_is_400(cds_client: TestClient, s
                                                                "expires_in": 1, "scope": "s", "subject": "x"})
     answer = cds_client.post(PV, json=body, headers={"Authorization": f"Bearer {signer.token(BASE + PV)}"})
     assert answer.status_code == 400 and "without fhirServer" in answer.json()["error"]["message"]
+
+
+def test_the_fetch_pool_is_closed_at_shutdown(tmp_path: Path, signer: Signer) -> None:
+    settings = make_settings(tmp_path, ATTUNIO_CDS_BASE_URL=BASE)
+    store = init_store(settings)
+    CdsRegistry(store, SystemClock()).register(ISS, "test", json.dumps(signer.jwks()), [], actor="test")
+    edge = create_app(settings, store)
+    with TestClient(edge) as client:
+        assert client.get("/cds-services", headers={"Authorization": f"Bearer {signer.token(BASE + '/cds-services')}"}
+                          ).status_code == 200
+        pool = edge.app.state.cds.fetcher.client()  # the worker's pool, as a fetch would make it
+        assert not pool.is_closed
+    assert pool.is_closed
+    store.close()

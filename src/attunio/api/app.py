@@ -67,7 +67,7 @@ def create_app(settings: Settings, store: Store, clock: Clock | None = None) -> 
         openapi_config=None,
         # Litestar's own body reader (a route taking `data` or `request.body()`) caps at the same number.
         request_max_body_size=settings.server.max_body_bytes,
-        on_shutdown=[flush_on_shutdown],
+        on_shutdown=[flush_on_shutdown, cds_routes.close],
         logging_config=None,
         debug=False,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Litestar, Request, Response, get, post
 from litestar.handlers import HTTPRouteHandler
 
 from attunio.cds import discovery
@@ -32,6 +32,13 @@ def cds_of(request: Request[Any, Any, Any]) -> CdsService:
         service = CdsService(runtime.settings, runtime.store, runtime.clock, runtime.models)
         state.cds = service
     return service
+
+
+async def close(app: Litestar) -> None:
+    """At shutdown, the worker's FHIR/JWKS connection pool is closed rather than dropped."""
+    service: CdsService | None = getattr(app.state, "cds", None)
+    if service is not None:
+        await service.fetcher.aclose()
 
 
 async def admit(request: Request[Any, Any, Any]) -> CdsService:
