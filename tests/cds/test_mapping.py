@@ -159,3 +159,17 @@ def test_a_total_written_as_other_text_is_reported_not_guessed(text: str) -> Non
     evidence = mapped(total)
     assert evidence.assessments == []
     accounted(evidence, 1)
+
+
+def test_every_registry_instrument_and_safety_item_with_a_loinc_code_is_read_from_fhir() -> None:
+    from attunio.cds import codes
+    from attunio.engines.instruments import REGISTRY
+
+    for entry in REGISTRY:
+        if entry.loinc:
+            read = codes.INSTRUMENTS[entry.loinc]
+            assert (read.id, read.max_score) == (entry.id, entry.maximum)
+        for item in entry.safety_items:
+            if item.loinc:
+                assert codes.SAFETY_ITEMS[item.loinc] == item.label
+    assert codes.PHQ9_ITEM9 in codes.SAFETY_ITEMS  # the prefetch template asks for this very code

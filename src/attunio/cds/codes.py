@@ -1,7 +1,8 @@
 """LOINC codes the CDS Hooks services read, in one place.
 
-The instrument registry being built for the engines will carry LOINC codes of its own; these maps
-should then point at it. Until then they are kept here, small and cited.
+Scale totals and safety items come from the engines' instrument registry (`engines/instruments.py`),
+which carries each instrument's verified LOINC code, so a scale the engines learn is read from FHIR
+without a second list to keep in step; only codes the registry has no entry for are added here.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from typing import Final
 
 import msgspec
+
+from attunio.engines.instruments import REGISTRY
 
 LOINC: Final = "http://loinc.org"
 INTERPRETATION: Final = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
@@ -20,13 +23,13 @@ class Instrument(msgspec.Struct, frozen=True, kw_only=True):
     max_score: float
 
 
-# Total-score LOINC codes of the symptom scales, with each scale's published maximum (PHQ-9 0-27,
-# Kroenke et al. 2001; GAD-7 0-21, Spitzer et al. 2006; PHQ-2 0-6, Kroenke et al. 2003). Only codes
-# checked against LOINC are listed; PHQ-8, WHO-5 and EPDS wait for the instrument registry's
-# verified codes rather than be guessed here.
+# Total-score LOINC codes of the symptom scales with each scale's published maximum: every registry
+# instrument with a verified code (PHQ-9 0-27, GAD-7 0-21), plus PHQ-2 (0-6, Kroenke et al. 2003),
+# which the engines read as an unregistered scale (a share of its maximum). Instruments whose codes
+# are not yet verified (PHQ-8, WHO-5, EPDS) stay unread from FHIR rather than be guessed.
 INSTRUMENTS: Final[dict[str, Instrument]] = {
-    "44261-6": Instrument(id="phq9", name="PHQ-9", max_score=27),
-    "70274-6": Instrument(id="gad7", name="GAD-7", max_score=21),
+    **{entry.loinc: Instrument(id=entry.id, name=entry.name, max_score=entry.maximum)
+       for entry in REGISTRY if entry.loinc},
     "55758-7": Instrument(id="phq2", name="PHQ-2", max_score=6),
 }
 # Panel codes: a panel Observation carries its items as `component`s (or `hasMember`), and some
@@ -36,13 +39,13 @@ PANELS: Final[dict[str, Instrument]] = {
     "69737-5": INSTRUMENTS["70274-6"],  # GAD-7 panel
 }
 
-# PHQ-9 item 9, "thoughts that you would be better off dead or of hurting yourself": any answer
-# above "not at all" is a safety entry (Kroenke, Spitzer & Williams 2001 ask for follow-up of any
-# positive item 9).
-PHQ9_ITEM9: Final = "44260-8"
+# Items whose positive answer is a safety entry, from the registry (PHQ-9 item 9, "thoughts that you
+# would be better off dead or of hurting yourself": Kroenke, Spitzer & Williams 2001 ask for
+# follow-up of any answer above "not at all").
 SAFETY_ITEMS: Final[dict[str, str]] = {
-    PHQ9_ITEM9: "PHQ-9 item 9 (thoughts of death or self-harm)",
+    item.loinc: item.label for entry in REGISTRY for item in entry.safety_items if item.loinc
 }
+PHQ9_ITEM9: Final = "44260-8"
 
 # LOINC answer codes of the PHQ-9/GAD-7 frequency scale and their points.
 ANSWER_POINTS: Final[dict[str, int]] = {
