@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from attunio.cds.registry import CdsRegistry
-from attunio.cli.common import Context, actor, clear_errors, emit_table, pass_ctx
+from attunio.cli.common import Context, actor, clear_errors, emit_table, json_option, pass_ctx
 
 
 @click.group()
@@ -41,7 +41,7 @@ def register(ctx: Context, iss: str, name: str, jwks_file: Path, jku: tuple[str,
 
 
 @ehr.command("list", epilog="Examples:\n\n\b\n  attunio ehr list\n  attunio ehr list --json\n")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@json_option
 @pass_ctx
 def list_(ctx: Context, as_json: bool) -> None:
     """List registered EHRs (removed ones show when they were removed)."""
@@ -65,7 +65,7 @@ def remove(ctx: Context, iss: str, reason: str) -> None:
 
 
 @ehr.command("calls", epilog="Examples:\n\n\b\n  attunio ehr calls\n  attunio ehr calls --json\n")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@json_option
 @pass_ctx
 def calls(ctx: Context, as_json: bool) -> None:
     """Admitted CDS Hooks calls per issuer, JWT `tenant` and UTC day."""
@@ -75,7 +75,7 @@ def calls(ctx: Context, as_json: bool) -> None:
 
 
 @ehr.command("feedback", epilog="Examples:\n\n\b\n  attunio ehr feedback --json > cds-feedback.json\n")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (for calibration review) instead of a table.")
+@json_option
 @pass_ctx
 def feedback(ctx: Context, as_json: bool) -> None:
     """Card feedback counts per service, card kind, model version, outcome and reason (no patient data)."""
