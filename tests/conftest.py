@@ -211,7 +211,9 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log_path: Path, verif
 
 
 def start_served(root: Path, *, workers: int = 1, scheme: str = "http", init: bool = True,
-                 **extra: str) -> Served:
+                 ready_verify: object = False, **extra: str) -> Served:
+    """`ready_verify`: what the readiness poll trusts and presents (an SSLContext with a client
+    certificate when the appliance requires one)."""
     port = free_port()
     env = settings_env(root, ATTUNIO_SERVER_PORT=str(port), ATTUNIO_SERVER_WORKERS=str(workers), **extra)
     if init:
@@ -223,7 +225,7 @@ def start_served(root: Path, *, workers: int = 1, scheme: str = "http", init: bo
                                "PYTHONPATH": str(REPO / "src")}, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
     served = Served(root=root, env=env, base_url=f"{scheme}://127.0.0.1:{port}", process=process,
                     log_path=log_path)
-    wait_ready(served.base_url, process, log_path)
+    wait_ready(served.base_url, process, log_path, verify=ready_verify)
     return served
 
 
@@ -232,7 +234,7 @@ def serve_appliance(tmp_path: Path) -> Iterator[Callable[..., Served]]:
     """Start `attunio serve` as a real process; call with workers=N and ATTUNIO_* overrides."""
     started: list[Served] = []
 
-    def start(**kwargs: str | int) -> Served:
+    def start(**kwargs: object) -> Served:
         served = start_served(tmp_path / f"instance{len(started)}", **kwargs)  # type: ignore[arg-type]
         started.append(served)
         return served
