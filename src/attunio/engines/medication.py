@@ -156,6 +156,16 @@ def _baseline_day(item: Assessment, start: datetime) -> bool:
     return when(item) < start or when(item).date() == start.date()
 
 
+def _has_percent(baseline: float) -> bool:
+    # Design choice: a percentage of a baseline under one point (scores are whole points) says
+    # nothing and can be astronomically large, so the change is then described without one.
+    return baseline >= 1
+
+
+def _no_percent(baseline: float) -> str:
+    return "from a zero baseline" if baseline == 0 else "from a baseline below one point"
+
+
 def _verdict(before: Assessment, after: Assessment, best: Assessment, series: Series,
              p: MedicationParams) -> tuple[int, float, bool, str]:
     """(direction, reduction, meaningful, kind) with kind one of response, partial, remission,
@@ -220,13 +230,13 @@ def _compare(rx: Prescription, start: datetime, series: Series, p: MedicationPar
                    "response now (loss of response) — review the regimen.")
     elif kind == "worse":
         tone = "elevated"
-        # A rise from zero has no meaningful percentage.
-        rise = f"{pct}% increase" if before.score > 0 else "from a zero baseline"
+        rise = f"{pct}% increase" if _has_percent(before.score) else _no_percent(before.score)
         detail = f"{name} worsened {was}→{now_} ({rise}) since {drug} started."
         summary = f"On {drug}, {name} worsened from {was} to {now_} ({rise}); review the regimen."
     else:
         tone = "neutral" if early else "watch"
-        change = f"{pct}% {'reduction' if reduction >= 0 else 'increase'}"
+        change = (f"{pct}% {'reduction' if reduction >= 0 else 'increase'}" if _has_percent(before.score)
+                  else _no_percent(before.score))
         if meaningful:
             why = f"below the {fmt(p.partial_reduction * 100)}% partial-response threshold"
         else:
