@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from attunio.refusals import NotSetUp
 from attunio.settings_file import (
     CONFIG_ENV,
     MissingSettingsFile,
@@ -142,7 +143,7 @@ class Settings(Struct, kw_only=True, forbid_unknown_fields=True):
         return Path(self.paths.key_file)
 
 
-class ConfigError(Exception):
+class ConfigError(NotSetUp):
     """A setting is missing, unknown or out of its allowed range."""
 
 

@@ -9,7 +9,9 @@ import math
 import os
 import sys
 import time
+import traceback
 from collections.abc import Callable
+from types import TracebackType
 from typing import Any, TextIO
 
 import msgspec
@@ -62,6 +64,8 @@ class JsonFormatter(logging.Formatter):
         for field in LINE_FIELDS:
             if field in attributes:
                 line[field] = attributes[field]
+        if record.exc_info and record.exc_info[2] is not None:
+            line["traceback"] = traceback_frames(record.exc_info[2])
         return encode_line(line)
 
 
@@ -182,6 +186,29 @@ def _sole_json_handler(logger: logging.Logger) -> JsonLinesHandler | None:
             or type(found.formatter) is not JsonFormatter):
         return None
     return found
+
+
+def traceback_frames(tb: TracebackType | None) -> str:
+    """The frames of a traceback (file, line, function, source), without the exception's message:
+    a message may quote a value from a request or a key."""
+    return "".join(traceback.format_list(traceback.extract_tb(tb)))
+
+
+def where(exc: BaseException) -> str:
+    """Where an exception was raised, innermost first: `file:line` of its last four frames."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames[-4:]))
+
+
+def write_bug(logger: str, exc: BaseException, stream: TextIO) -> None:
+    """A bug's one JSON line, with its type, where and its traceback: written straight to `stream`,
+    since a command that failed may not have set up logging at all."""
+    record = logging.LogRecord(logger, logging.ERROR, __file__, 0, "internal error", (), (type(exc), exc,
+                               exc.__traceback__))
+    record.error_type = type(exc).__name__
+    record.where = where(exc)
+    stream.write(JsonFormatter().format(record) + "\n")
+    stream.flush()
 
 
 def log_config(level: str) -> dict[str, Any]:

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from attunio.refusals import NotSetUp
+
 CONFIG_ENV = "ATTUNIO_CONFIG"
 CONFIG_NAME = Path("config") / "attunio.toml"
 SYSTEM_CONFIG = Path("/etc/attunio/attunio.toml")
@@ -51,7 +53,7 @@ class SettingsSource:
         return folder.parent if folder.name == "config" else folder
 
 
-class MissingSettingsFile(Exception):
+class MissingSettingsFile(NotSetUp):
     """The file named by --config or ATTUNIO_CONFIG does not exist."""
 
 

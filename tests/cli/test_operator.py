@@ -254,28 +254,7 @@ def test_vendor_tool_has_short_help_and_version() -> None:
     assert "attunio-vendor, version" in runner.invoke(vendor, ["--version"]).output
 
 
-# --- a bug is not a refusal ----------------------------------------------------------------------
-
-def test_an_unexpected_error_exits_70_with_its_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
-    from attunio.cli import main as main_module
-    from attunio.services.request_path.access import AccessService
-
-    for key, value in settings_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
-    assert CliRunner().invoke(cli, ["init"]).exit_code == 0
-
-    def broken(self: AccessService) -> list[object]:
-        return [int("not a number")]  # a ValueError no service meant to raise
-
-    monkeypatch.setattr(AccessService, "list_apps", broken)
-    monkeypatch.setattr(sys, "argv", ["attunio", "keys", "create", "--app", "EHR", "--create-app"])
-    with pytest.raises(SystemExit) as exited:
-        main_module.main()
-    assert exited.value.code == 70
-    err = capsys.readouterr().err
-    assert "Traceback" in err and "internal error (ValueError); this is a bug" in err
-
+# --- a bug is not a refusal (and tests/cli/test_refusals.py) ---------------------------------
 
 def test_a_refusal_raised_by_a_service_is_still_a_clean_error(run) -> None:  # type: ignore[no-untyped-def]
     result = run("keys", "create", "--app", "Tele", "--create-app", "--type", "publishable", code=1)

@@ -9,6 +9,7 @@ from attunio.api.runtime import Runtime
 from attunio.api.wire import RequestHeaders
 from attunio.engines import ENGINES
 from attunio.errors import ApiError
+from attunio.refusals import InvalidInput
 from attunio.services.request_path.access import Principal, normalise_origin
 
 # The one endpoint a publishable key (browser code) may call: the capture SDK's Digital MSE call.
@@ -65,7 +66,7 @@ def authorize(context: RequestContext, headers: RequestHeaders, runtime: Runtime
         origin = headers.get("origin") or ""
         try:
             allowed = normalise_origin(origin) in principal.allowed_origins
-        except ValueError:
+        except InvalidInput:
             allowed = False
         if not allowed:
             raise ApiError("forbidden", ORIGIN_FORBIDDEN)

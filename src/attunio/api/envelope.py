@@ -7,7 +7,6 @@ expect; everything else reaches it through Litestar's exception handlers below.
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,6 +18,7 @@ from attunio.api.auth import cors_headers
 from attunio.api.context import RequestContext, context_of
 from attunio.api.wire import too_large
 from attunio.errors import CODE_FOR_STATUS, ERROR_CODES, ApiError
+from attunio.logs import where
 
 log = logging.getLogger("attunio.errors")
 JSON = "application/json"
@@ -51,9 +51,7 @@ def render(exc: ApiError, request: Request[Any, Any, Any]) -> Response[bytes]:
 
 def log_unexpected(exc: BaseException, request_id: object) -> None:
     # Log the type and where it happened, never the message: it may quote a payload value.
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames[-4:]))
-    log.error("unhandled error", extra={"error_type": type(exc).__name__, "where": where,
+    log.error("unhandled error", extra={"error_type": type(exc).__name__, "where": where(exc),
                                         "request_id": request_id})
 
 

@@ -12,6 +12,7 @@ import msgspec
 import sqlcipher3
 
 from attunio.clock import Clock, iso_ms
+from attunio.refusals import Conflict, InvalidInput, NotFound
 from attunio.services.operations import audit
 from attunio.store import Store
 
@@ -34,28 +35,28 @@ def check_jwks(text: str) -> str:
     try:
         data = json.loads(text)
     except ValueError:
-        raise ValueError("the JWKS file is not JSON") from None
+        raise InvalidInput("the JWKS file is not JSON") from None
     keys = data.get("keys") if isinstance(data, dict) else None
     if not isinstance(keys, list) or not keys:
-        raise ValueError("the JWKS file must be a JWK Set: an object with a non-empty `keys` array")
+        raise InvalidInput("the JWKS file must be a JWK Set: an object with a non-empty `keys` array")
     for key in keys:
         if not isinstance(key, dict) or key.get("kty") not in ASYMMETRIC_KEY_TYPES:
-            raise ValueError("every key must be an asymmetric public key (kty RSA, EC or OKP); "
+            raise InvalidInput("every key must be an asymmetric public key (kty RSA, EC or OKP); "
                              "CDS Hooks forbids shared-secret keys")
         if "d" in key:
-            raise ValueError(f"key {key.get('kid')!r} holds a private part (`d`); register the public key only")
+            raise InvalidInput(f"key {key.get('kid')!r} holds a private part (`d`); register the public key only")
         if not isinstance(key.get("kid"), str) or not key["kid"]:
-            raise ValueError("every key needs a `kid`: CDS Hooks JWTs name their key by it")
+            raise InvalidInput("every key needs a `kid`: CDS Hooks JWTs name their key by it")
     try:
         jwt.PyJWKSet(keys)
     except jwt.PyJWTError as exc:
-        raise ValueError(f"the JWK Set cannot be used: {exc}") from None
+        raise InvalidInput(f"the JWK Set cannot be used: {exc}") from None
     return json.dumps({"keys": keys}, sort_keys=True)
 
 
 def check_url(url: str, what: str) -> str:
     if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
-        raise ValueError(f"{what} must be an absolute http(s) URL, not {url!r}")
+        raise InvalidInput(f"{what} must be an absolute http(s) URL, not {url!r}")
     return url
 
 
@@ -69,14 +70,14 @@ class CdsRegistry:
     def register(self, iss: str, name: str, jwks_text: str, jku: list[str], *, actor: str) -> EhrClient:
         iss = iss.strip()
         if not iss:
-            raise ValueError("--iss must name the issuer exactly as the EHR's JWTs carry it")
+            raise InvalidInput("--iss must name the issuer exactly as the EHR's JWTs carry it")
         jwks = check_jwks(jwks_text)
         jku = [check_url(u, "--jku") for u in jku]
         now = iso_ms(self.clock.now())
         with self.store.write():
             existing = self.store.one("SELECT removed_at FROM cds_clients WHERE iss = ?", (iss,))
             if existing is not None and existing[0] is None:
-                raise ValueError(f"issuer {iss} is already registered; remove it first to replace its keys")
+                raise Conflict(f"issuer {iss} is already registered; remove it first to replace its keys")
             self.store.conn.execute(
                 "INSERT OR REPLACE INTO cds_clients (iss, name, jwks, jku, created_at, created_by, removed_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, NULL)", (iss, name, jwks, json.dumps(jku), now, actor))
@@ -91,7 +92,7 @@ class CdsRegistry:
             changed = self.store.conn.execute(
                 "UPDATE cds_clients SET removed_at = ? WHERE iss = ? AND removed_at IS NULL", (now, iss)).rowcount
             if not changed:
-                raise LookupError(f"no registered EHR with issuer {iss}")
+                raise NotFound(f"no registered EHR with issuer {iss}")
             audit.record(self.store, self.clock, actor=actor, action="ehr.remove", object_type="ehr",
                          object_id=iss, reason=reason)
         return self.get(iss, include_removed=True)  # type: ignore[return-value]

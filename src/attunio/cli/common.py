@@ -13,13 +13,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from attunio.cli.exits import CONFIG, REFUSED
 from attunio.config import ConfigError, Settings, load_settings_from, settings_source
+from attunio.refusals import NotSetUp, Refused
 from attunio.settings_file import CONFIG_ENV, SettingsSource
 
 if TYPE_CHECKING:
@@ -127,53 +127,25 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 
 
-def refusal_types() -> tuple[type[BaseException], ...]:
-    """The services' named refusals: each means "this request was refused", never "a bug"."""
-    from attunio.crypto.envelope import EnvelopeError
-    from attunio.crypto.license_file import LicenseFileError
-    from attunio.crypto.trust import TrustError
-    from attunio.services.calibration.bundles import BundleRefused
-    from attunio.services.licensing.registry import LicenseRefused
-    from attunio.services.operations.backup import BackupError
-    from attunio.store import StoreError
-
-    return (StoreError, BackupError, BundleRefused, LicenseRefused, LicenseFileError, EnvelopeError, TrustError)
+def exit_for(exc: Refused) -> tuple[int, str]:
+    """A refusal's exit code and `--json` error code: 3 when something is not set up, else 1."""
+    return (CONFIG, "config") if isinstance(exc, NotSetUp) else (REFUSED, "refused")
 
 
-# The services also refuse with the plain built-in types (an unknown app is a LookupError, a bad
-# origin a ValueError, a wrong role a PermissionError). Those same types are what a bug raises, so
-# one counts as a refusal only when it is exactly that type and was raised by a service's own
-# `raise` statement; anything else reaches main() and exits 70 with its traceback.
-PLAIN_REFUSALS = (ValueError, LookupError, PermissionError)
-SERVICE_CODE = os.sep + os.path.join("attunio", "services") + os.sep
-
-
-def _raised_by_a_service(exc: BaseException) -> bool:
-    tb: TracebackType | None = exc.__traceback__
-    last = None
-    while tb is not None:
-        last = tb
-        tb = tb.tb_next
-    return last is not None and SERVICE_CODE in last.tb_frame.f_code.co_filename
-
-
-def is_refusal(exc: BaseException) -> bool:
-    if isinstance(exc, refusal_types()):
-        return True
-    return type(exc) in PLAIN_REFUSALS and _raised_by_a_service(exc)
+def refuse(exc: Refused) -> NoReturn:
+    """End the command on a refusal: its message (and stable reason, when it has one), its exit code."""
+    code, kind = exit_for(exc)
+    fail(f"refused ({exc.reason}): {exc.message}" if exc.reason else exc.message, code, kind=kind)
 
 
 @contextmanager
 def clear_errors() -> Iterator[None]:
-    """Refusals from services (bad input, unknown ids, wrong role) end the command with their reason."""
+    """A refusal (bad input, an unknown id, a wrong role) ends the command with its reason; any other
+    exception is a bug and goes on to main(), which reports it as one (exit 70)."""
     try:
         yield
-    except Exception as exc:
-        if not is_refusal(exc):
-            raise
-        reason = getattr(exc, "reason", None)
-        message = str(getattr(exc, "message", None) or exc).strip("'\"")
-        fail(f"refused ({reason}): {message}" if isinstance(reason, str) else message)
+    except Refused as exc:
+        refuse(exc)
 
 
 def emit_table(rows: list[dict[str, Any]], columns: list[str], as_json: bool) -> None:

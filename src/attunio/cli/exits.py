@@ -16,7 +16,7 @@ WARN = 4
 BAD_STATE = 5
 """Done, and the state is bad (no usable license, a broken audit chain, a doctor failure)."""
 INTERNAL = 70
-"""A bug (EX_SOFTWARE): the traceback is printed on stderr; please report it with a support bundle."""
+"""A bug (EX_SOFTWARE): logged on stderr as a JSON line with its traceback; report it with a support bundle."""
 
 TABLE = {OK: "ok", REFUSED: "refused", USAGE: "usage", CONFIG: "config", WARN: "warn", BAD_STATE: "bad_state",
          INTERNAL: "internal"}

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import importlib
 import sys
-import traceback
 from pathlib import Path
 
 import click
 
 from attunio import __version__
-from attunio.cli.common import Context, config_option, fail
+from attunio.cli.common import Context, config_option, fail, refuse
 from attunio.cli.exits import BAD_STATE, INTERNAL
+from attunio.refusals import Refused
 
 # name -> (module, attribute, one-line summary shown by `attunio --help` without importing it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -77,15 +77,20 @@ def cli(click_ctx: click.Context, config: Path | None) -> None:
 
 
 def main() -> None:
-    """Run the command; an exception nothing expected is a bug: its traceback, then exit 70."""
+    """Run the command. A refusal that no command caught still ends with its tidy line; anything
+    else is a bug: a JSON log line with its traceback on stderr, the internal-error line, exit 70."""
     try:
         cli(obj=Context(None))
+    except Refused as exc:
+        refuse(exc)
     except Exception as exc:  # the last resort, reported as what it is
         if _damaged_store(exc):  # a page found damaged in the middle of a command: its reason, not a traceback
             from attunio.store.db import damaged
 
             fail(damaged(_store_path(), exc), BAD_STATE, kind="store")
-        traceback.print_exc(file=sys.stderr)
+        from attunio.logs import write_bug
+
+        write_bug("attunio.cli", exc, sys.stderr)
         click.secho(f"error: internal error ({exc.__class__.__name__}); this is a bug. Please send the "
                     "traceback above and `attunio support-bundle` to the vendor.", fg="red", err=True)
         sys.exit(INTERNAL)

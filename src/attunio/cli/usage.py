@@ -11,6 +11,7 @@ import msgspec
 
 from attunio.cli.billing_common import registry
 from attunio.cli.common import Context, actor, fail, json_option, pass_ctx
+from attunio.refusals import InvalidInput
 from attunio.services.licensing.usage_reports import create_report, current_month, month_bounds, summarize
 
 
@@ -18,7 +19,7 @@ def _month(value: str | None, ctx: Context) -> str:
     month = value or current_month(ctx.clock.now())
     try:
         month_bounds(month)
-    except ValueError as exc:
+    except InvalidInput as exc:
         raise click.BadParameter(str(exc)) from None
     return month
 
@@ -75,7 +76,7 @@ def report(ctx: Context, month: str, output: Path, as_json: bool) -> None:
     with registry(ctx) as licenses:
         try:
             data, made = create_report(licenses, ctx.clock, month, actor=actor())
-        except ValueError as exc:
+        except InvalidInput as exc:
             fail(str(exc))
     fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     with os.fdopen(fd, "wb") as handle:

@@ -12,6 +12,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from attunio.refusals import InvalidInput
+
 ALGORITHM = "Ed25519"
 SIGNATURE_SIZE = 64
 KEY_ID_HEX_CHARS = 16
@@ -33,7 +35,7 @@ __all__ = [
 ]
 
 
-class KeyFormatError(ValueError):
+class KeyFormatError(InvalidInput):
     """A key file is not an Ed25519 key in the expected format."""
 
 

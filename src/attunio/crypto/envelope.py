@@ -18,6 +18,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from attunio.crypto.ed25519 import Ed25519PrivateKey, Ed25519PublicKey, key_id, verify
+from attunio.refusals import InvalidInput
 
 CALIBRATION_PAYLOAD_TYPE = "application/vnd.attunio.calibration+json;v=1"
 USAGE_REPORT_PAYLOAD_TYPE = "application/vnd.attunio.usage-report+json;v=1"
@@ -35,11 +36,11 @@ class Envelope(Struct, kw_only=True, forbid_unknown_fields=True, frozen=True, re
     signatures: Annotated[list[Signature], Meta(min_length=1, max_length=MAX_SIGNATURES)]
 
 
-class EnvelopeError(ValueError):
+class EnvelopeError(InvalidInput):
+    reason: str  # always given by the raiser
+
     def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
+        super().__init__(message, reason)
 
 
 _decoder = msgspec.json.Decoder(Envelope)

@@ -26,6 +26,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from attunio.crypto.ed25519 import ALGORITHM, Ed25519PrivateKey, Ed25519PublicKey, key_id, verify
+from attunio.refusals import InvalidInput
 
 DOMAIN = b"attunio-license/v1\n"
 BEGIN = b"-----BEGIN ATTUNIO LICENSE-----"
@@ -59,13 +60,13 @@ class VerifiedLicense(Struct, frozen=True, kw_only=True):
     """The file exactly as verified, so the store can keep it and re-verify it later."""
 
 
-class LicenseFileError(ValueError):
+class LicenseFileError(InvalidInput):
     """Refusal with a stable reason code (for scripts and tests) and a message for a person."""
 
+    reason: str  # always given by the raiser
+
     def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
+        super().__init__(message, reason)
 
 
 def signed_message(payload: bytes) -> bytes:
@@ -91,7 +92,7 @@ def _armour(alg: str, kid: str, signature: bytes, payload: bytes) -> bytes:
 
 def sign_license(claims: LicenseClaims, private_key: Ed25519PrivateKey) -> bytes:
     if claims.expires_at <= claims.valid_from:
-        raise ValueError("expires_at must be after valid_from")
+        raise InvalidInput("expires_at must be after valid_from")
     payload = msgspec.json.encode(claims)
     signature = private_key.sign(signed_message(payload))
     return _armour(ALGORITHM, key_id(private_key.public_key()), signature, payload)

@@ -25,6 +25,7 @@ from msgspec import Meta, Struct
 
 from attunio.crypto.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from attunio.crypto.envelope import EnvelopeError, sign_envelope, verify_envelope
+from attunio.refusals import InvalidInput
 
 RELEASE_PAYLOAD_TYPE = "application/vnd.attunio.release-manifest+json;v=1"
 MANIFEST_NAME = "release.manifest"
@@ -50,11 +51,11 @@ class ReleaseManifest(Struct, kw_only=True, forbid_unknown_fields=True, frozen=T
     files: Annotated[list[ReleaseFile], Meta(min_length=2, max_length=16)]
 
 
-class ReleaseError(ValueError):
+class ReleaseError(InvalidInput):
+    reason: str  # always given by the raiser
+
     def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
+        super().__init__(message, reason)
 
 
 def file_digest(path: Path) -> tuple[int, str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from msgspec import Struct
 
 from attunio.crypto.ed25519 import Ed25519PublicKey, KeyFormatError, key_id, load_public_key, public_from_raw
+from attunio.refusals import NotSetUp
 
 # key id -> raw Ed25519 public key (base64). Rotation adds a key here before licenses use it and
 # removes the old one only after every license it signed has expired (docs/licensing.md, "Rotating
@@ -24,7 +25,7 @@ PINNED_VENDOR_KEYS: Mapping[str, str] = {
 }
 
 
-class TrustError(ValueError):
+class TrustError(NotSetUp, ValueError):
     """A configured extra key cannot be used; start-up stops rather than trusting less than asked."""
 
 

@@ -25,6 +25,7 @@ from attunio.crypto.envelope import (
     sign_envelope,
     verify_envelope,
 )
+from attunio.refusals import InvalidInput
 
 GENESIS_HASH = "0" * 64
 Count = Annotated[int, Meta(ge=0)]
@@ -57,11 +58,11 @@ class UsageReport(Struct, kw_only=True, forbid_unknown_fields=True, frozen=True)
     overage: Count
 
 
-class ReportError(ValueError):
+class ReportError(InvalidInput):
+    reason: str  # always given by the raiser
+
     def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
+        super().__init__(message, reason)
 
 
 def report_hash(data: bytes) -> str:
@@ -75,7 +76,7 @@ def instance_key_text(key: Ed25519PublicKey) -> str:
 
 def sign_report(report: UsageReport, private_key: Ed25519PrivateKey) -> bytes:
     if report.instance_key != instance_key_text(private_key.public_key()):
-        raise ValueError("the report names a different instance key from the one signing it")
+        raise InvalidInput("the report names a different instance key from the one signing it")
     return sign_envelope(msgspec.json.encode(report), USAGE_REPORT_PAYLOAD_TYPE, private_key)
 
 

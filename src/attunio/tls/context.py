@@ -22,6 +22,7 @@ from typing import Any
 from cryptography import x509
 
 from attunio.config import Settings, TlsSettings
+from attunio.refusals import NotSetUp
 from attunio.tls.groups import GroupsError, set_groups
 
 log = logging.getLogger("attunio.tls")
@@ -50,7 +51,7 @@ SELF_SIGNED_KEY = "key.pem"
 CSR_NAME = "request.csr"
 
 
-class TlsError(Exception):
+class TlsError(NotSetUp):
     """The TLS material is missing, unreadable or inconsistent; the message names the setting."""
 
 

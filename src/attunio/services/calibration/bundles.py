@@ -26,6 +26,7 @@ from attunio.crypto.ed25519 import Ed25519PublicKey
 from attunio.crypto.envelope import CALIBRATION_PAYLOAD_TYPE, EnvelopeError, parse_envelope, verify_envelope
 from attunio.engines import ENGINES, EngineSpec, ParamsBase, check_caps, describe_params
 from attunio.engines.safety_floors import floor_violations
+from attunio.refusals import InvalidInput
 
 __all__ = [
     "CALIBRATION_PAYLOAD_TYPE",
@@ -73,13 +74,13 @@ class CalibrationPayload(Struct, kw_only=True, forbid_unknown_fields=True, froze
     notes: Annotated[str, Meta(max_length=4000)] = ""
 
 
-class BundleRefused(ValueError):
+class BundleRefused(InvalidInput):
     """A bundle that must not be imported; `reason` is a stable code, the message says what and why."""
 
+    reason: str  # always given by the raiser
+
     def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
+        super().__init__(message, reason)
 
 
 class VerifiedBundle(Struct, frozen=True, kw_only=True):

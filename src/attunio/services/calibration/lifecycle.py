@@ -18,6 +18,7 @@ from attunio.clock import Clock, iso_ms
 from attunio.crypto.ed25519 import Ed25519PublicKey
 from attunio.engines import ENGINES, ParamsBase
 from attunio.engines.common import ModelRef
+from attunio.refusals import Conflict, InvalidInput, NotFound
 from attunio.services.calibration.bundles import BundleRefused, VerifiedBundle, read_bundle
 from attunio.services.calibration.models import decode_params, default_pair
 from attunio.services.licensing.clock_mark import read_mark
@@ -68,7 +69,7 @@ def _version(row: tuple[Any, ...]) -> ModelVersion:
 
 def _known_engine(engine: str) -> None:
     if engine not in ENGINES:
-        raise LookupError(f"no engine {engine!r}; known: {', '.join(ENGINES)}")
+        raise NotFound(f"no engine {engine!r}; known: {', '.join(ENGINES)}")
 
 
 class Calibration:
@@ -103,7 +104,7 @@ class Calibration:
         row = self.store.one(f"SELECT {COLUMNS} FROM model_versions WHERE engine = ? AND version = ?",
                              (engine, version))
         if row is None:
-            raise LookupError(f"no {engine} version {version}; `attunio models list` shows them")
+            raise NotFound(f"no {engine} version {version}; `attunio models list` shows them")
         return _version(row)
 
     def active_version(self, engine: str) -> int | None:
@@ -117,7 +118,7 @@ class Calibration:
             return default_pair(engine)
         row = self.store.one("SELECT params FROM model_versions WHERE engine = ? AND version = ?", (engine, version))
         if row is None:
-            raise LookupError(f"no {engine} version {version}; `attunio models list` shows them")
+            raise NotFound(f"no {engine} version {version}; `attunio models list` shows them")
         return ModelRef(key=engine, version=version, source="calibrated"), decode_params(engine, row[0])
 
     def history(self, engine: str) -> list[Activation]:
@@ -162,7 +163,7 @@ class Calibration:
     def _reviewer(self, token: str, reason: str) -> Admin:
         reviewer = AdminService(self.store, self.clock).authenticate(token, role="reviewer")
         if not reason.strip():
-            raise ValueError("give a reason (--reason); it goes into the audit trail")
+            raise InvalidInput("give a reason (--reason); it goes into the audit trail")
         return reviewer
 
     def _activate(self, engine: str, version: int | None, action: str, reviewer: Admin, reason: str) -> None:
@@ -187,9 +188,9 @@ class Calibration:
 
     def _check_activatable(self, version: ModelVersion, verb: str) -> None:
         if version.state == "active":
-            raise ValueError(f"{version.engine} version {version.version} is already active")
+            raise Conflict(f"{version.engine} version {version.version} is already active")
         if self.now() >= datetime.fromisoformat(version.expires_at):
-            raise ValueError(f"{version.engine} version {version.version} expired at {version.expires_at}; "
+            raise Conflict(f"{version.engine} version {version.version} expired at {version.expires_at}; "
                              f"it cannot be {verb}")
 
     def promote(self, engine: str, version: int, *, token: str, reason: str) -> ModelVersion:
@@ -197,7 +198,7 @@ class Calibration:
             reviewer = self._reviewer(token, reason)
             target = self.get(engine, version)
             if target.state == "retired":
-                raise ValueError(f"{engine} version {version} was active before; use `attunio models rollback "
+                raise Conflict(f"{engine} version {version} was active before; use `attunio models rollback "
                                  f"{engine} --to {version}` to re-activate it")
             self._check_activatable(target, "promoted")
             self._activate(engine, version, "promote", reviewer, reason)
@@ -217,11 +218,11 @@ class Calibration:
             if version is None:
                 version = self.previous_version(engine)
                 if version is None:
-                    raise ValueError(f"{engine} has no earlier calibrated version; "
+                    raise Conflict(f"{engine} has no earlier calibrated version; "
                                      "`attunio models reset` returns it to the shipped defaults")
             target = self.get(engine, version)
             if target.state == "candidate":
-                raise ValueError(f"{engine} version {version} was never active; promote it instead")
+                raise Conflict(f"{engine} version {version} was never active; promote it instead")
             self._check_activatable(target, "re-activated")
             self._activate(engine, version, "rollback", reviewer, reason)
         return self.get(engine, version)
@@ -231,7 +232,7 @@ class Calibration:
         with self.store.write():
             reviewer = self._reviewer(token, reason)
             if self.active_version(engine) is None:
-                raise ValueError(f"{engine} already runs its shipped defaults")
+                raise Conflict(f"{engine} already runs its shipped defaults")
             self._activate(engine, None, "reset", reviewer, reason)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from attunio.clock import iso_ms
+from attunio.refusals import InvalidInput
 from attunio.services.operations import audit
 from attunio.services.operations.instance import get_setting
 from attunio.store import Store
@@ -29,7 +30,7 @@ MAX_JUMP = timedelta(days=7)
 SYSTEM_ACTOR = "system"
 
 
-class ClockMarkError(ValueError):
+class ClockMarkError(InvalidInput):
     """An operator's change to the mark that is not allowed; the message says why."""
 
 

@@ -7,6 +7,7 @@ public half ever leaves the appliance (`attunio instance show`), for the vendor 
 from __future__ import annotations
 
 from attunio.crypto.ed25519 import Ed25519PrivateKey, Ed25519PublicKey, load_private_key, private_pem
+from attunio.refusals import NotSetUp
 from attunio.services.operations.instance import get_setting, put_setting
 from attunio.store import Store
 
@@ -28,7 +29,7 @@ def ensure_signing_key(store: Store) -> bool:
 def signing_key(store: Store) -> Ed25519PrivateKey:
     value = get_setting(store, SIGNING_KEY)
     if value is None:
-        raise LookupError("the store has no instance signing key; run `attunio init`")
+        raise NotSetUp("the store has no instance signing key; run `attunio init`")
     return load_private_key(value.encode("ascii"))
 
 

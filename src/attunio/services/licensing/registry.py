@@ -15,6 +15,7 @@ import msgspec
 from attunio.clock import Clock, iso_ms
 from attunio.crypto.license_file import MAX_FILE_BYTES, LicenseFileError, VerifiedLicense, read_license
 from attunio.crypto.trust import VendorTrust
+from attunio.refusals import InvalidInput
 from attunio.services.licensing.clock_mark import HIGH_WATER, advance_mark, parse, read_mark
 from attunio.services.licensing.evaluate import LicenseState, evaluate_installed, install_refusal
 from attunio.services.operations import audit
@@ -25,12 +26,13 @@ GENERATION = "license_generation"
 log = logging.getLogger("attunio.licensing")
 
 
-class LicenseRefused(ValueError):
+class LicenseRefused(InvalidInput):
     """An install refused before anything was stored; `reason` is a stable code."""
 
+    reason: str  # always given by the raiser
+
     def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
+        super().__init__(message, reason)
 
 
 class LicenseRegistry:

@@ -17,6 +17,7 @@ from attunio.crypto.usage_report import (
     report_hash,
     sign_report,
 )
+from attunio.refusals import InvalidInput
 from attunio.services.licensing.clock_mark import read_mark
 from attunio.services.licensing.evaluate import effective_time, evaluate_installed
 from attunio.services.licensing.instance_key import signing_key
@@ -41,8 +42,8 @@ class UsageSummary(Struct, frozen=True, kw_only=True):
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
-    if not MONTH.match(month):
-        raise ValueError(f"{month!r} is not a month like 2026-03")
+    if not MONTH.match(month) or month.startswith("0000"):  # year 0 is no date
+        raise InvalidInput(f"{month!r} is not a month like 2026-03")
     year, number = (int(part) for part in month.split("-"))
     start = datetime(year, number, 1, tzinfo=UTC)
     end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
@@ -89,7 +90,7 @@ def create_report(registry: LicenseRegistry, clock: Clock, month: str, *, actor:
     now = clock.now()
     start, _ = month_bounds(month)
     if start > effective_time(now, read_mark(store)):
-        raise ValueError(f"{month} has not started yet")
+        raise InvalidInput(f"{month} has not started yet")
     key = signing_key(store)
     with store.write():
         summary = summarize(registry, month, now)

@@ -10,6 +10,7 @@ import msgspec
 
 from attunio.clock import Clock, iso_ms
 from attunio.crypto import tokens
+from attunio.refusals import Conflict, Forbidden, InvalidInput, NotFound
 from attunio.services.operations import audit
 from attunio.services.operations.instance import hmac_secret
 from attunio.store import Store
@@ -47,9 +48,9 @@ class AdminService:
     def create(self, name: str, role: Role, *, actor: str, licence_number: str | None = None) -> tuple[Admin, str]:
         name = name.strip()
         if not name or len(name) > 160:
-            raise ValueError("a full name needs 1 to 160 characters")
+            raise InvalidInput("a full name needs 1 to 160 characters")
         if role == "reviewer" and not (licence_number or "").strip():
-            raise ValueError("a reviewer must have a clinical licence number (--licence-number)")
+            raise InvalidInput("a reviewer must have a clinical licence number (--licence-number)")
         token = tokens.mint_admin_token()
         admin = Admin(id="adm_" + uuid.uuid4().hex[:16], name=name, role=role,
                       licence_number=(licence_number or "").strip() or None, last4=token[-4:],
@@ -72,14 +73,14 @@ class AdminService:
     def get(self, admin_id: str) -> Admin:
         row = self.store.one(f"SELECT {COLUMNS} FROM admins WHERE id = ?", (admin_id,))
         if row is None:
-            raise LookupError(f"no admin {admin_id!r}; `attunio admins list` shows them")
+            raise NotFound(f"no admin {admin_id!r}; `attunio admins list` shows them")
         return _admin(row)
 
     def revoke(self, admin_id: str, *, actor: str, reason: str = "") -> Admin:
         with self.store.write():
             admin = self.get(admin_id)
             if admin.revoked_at:
-                raise ValueError(f"admin {admin_id} was already revoked")
+                raise Conflict(f"admin {admin_id} was already revoked")
             self.store.conn.execute("UPDATE admins SET revoked_at = ? WHERE id = ?",
                                     (iso_ms(self.clock.now()), admin_id))
             audit.record(self.store, self.clock, actor=actor, action="admin.revoke", object_type="admin",
@@ -89,12 +90,12 @@ class AdminService:
     def authenticate(self, token: str, role: Role | None = None) -> Admin:
         """The active identity holding this token, in the given role; PermissionError otherwise."""
         if not tokens.well_formed(token, tokens.ADMIN_PREFIX):
-            raise PermissionError("that is not an admin token (they start att_admin_)")
+            raise Forbidden("that is not an admin token (they start att_admin_)")
         row = self.store.one(f"SELECT {COLUMNS} FROM admins WHERE token_hash = ? AND revoked_at IS NULL",
                              (tokens.keyed_hash(self._secret, token),))
         if row is None:
-            raise PermissionError("admin token is unknown or revoked")
+            raise Forbidden("admin token is unknown or revoked")
         admin = _admin(row)
         if role is not None and admin.role != role:
-            raise PermissionError(f"this action needs a {role} identity; {admin.id} is an {admin.role}")
+            raise Forbidden(f"this action needs a {role} identity; {admin.id} is an {admin.role}")
         return admin

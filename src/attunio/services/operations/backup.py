@@ -32,6 +32,7 @@ import sqlcipher3
 
 from attunio import __version__
 from attunio.clock import Clock, iso_ms
+from attunio.refusals import Refused
 from attunio.services.operations import audit
 from attunio.services.operations.instance import instance_id
 from attunio.store import Store, StoreError
@@ -44,7 +45,7 @@ _MAC_CONTEXT = b"attunio-backup-manifest/v1\n"
 _KEY_ID_CONTEXT = b"attunio-backup-key-id/v1\n"
 
 
-class BackupError(Exception):
+class BackupError(Refused):
     """The backup cannot be made, or a backup file is refused; the message says why."""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 
+from attunio.refusals import NotSetUp
 from attunio.store import Store
 
 HMAC_SECRET = "hmac_secret"  # noqa: S105 - the settings row name, not a secret
@@ -37,12 +38,12 @@ def ensure_instance(store: Store) -> bool:
 def instance_id(store: Store) -> str:
     value = get_setting(store, INSTANCE_ID)
     if value is None:
-        raise LookupError("the store has no instance id; run `attunio init`")
+        raise NotSetUp("the store has no instance id; run `attunio init`")
     return value
 
 
 def hmac_secret(store: Store) -> bytes:
     value = get_setting(store, HMAC_SECRET)
     if value is None:
-        raise LookupError("the store has no key-hashing secret; run `attunio init`")
+        raise NotSetUp("the store has no key-hashing secret; run `attunio init`")
     return bytes.fromhex(value)

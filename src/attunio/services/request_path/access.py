@@ -12,6 +12,7 @@ import msgspec
 
 from attunio.clock import Clock, iso_ms
 from attunio.crypto import tokens
+from attunio.refusals import Conflict, InvalidInput, NotFound
 from attunio.services.operations import audit
 from attunio.services.operations.instance import hmac_secret
 from attunio.store import ChangeWatch, Store
@@ -50,12 +51,16 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
 
 def normalise_origin(origin: str) -> str:
     """`https://host[:port]` in lower case; anything else (paths, wildcards, userinfo) is refused."""
-    parts = urlsplit(origin.strip())
+    try:
+        parts = urlsplit(origin.strip())
+        port_number = parts.port  # urllib refuses a bad IPv6 host or port with a plain ValueError
+    except ValueError:
+        raise InvalidInput(f"{origin!r} is not an origin like https://telehealth.example.org") from None
     if parts.scheme not in ("https", "http") or not parts.hostname or "*" in origin:
-        raise ValueError(f"{origin!r} is not an origin like https://telehealth.example.org")
+        raise InvalidInput(f"{origin!r} is not an origin like https://telehealth.example.org")
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
-        raise ValueError(f"{origin!r} is not an origin: give scheme, host and optional port only")
-    port = f":{parts.port}" if parts.port else ""
+        raise InvalidInput(f"{origin!r} is not an origin: give scheme, host and optional port only")
+    port = f":{port_number}" if port_number else ""
     return f"{parts.scheme}://{parts.hostname.lower()}{port}"
 
 
@@ -89,11 +94,11 @@ class AccessService:
     def create_app(self, name: str, *, actor: str) -> App:
         name = name.strip()
         if not name or len(name) > 120:
-            raise ValueError("an app name needs 1 to 120 characters")
+            raise InvalidInput("an app name needs 1 to 120 characters")
         app = App(id="app_" + uuid.uuid4().hex[:16], name=name, created_at=iso_ms(self.clock.now()))
         with self.store.write():
             if self.store.one("SELECT 1 FROM apps WHERE name = ?", (name,)):
-                raise ValueError(f"an app named {name!r} already exists")
+                raise Conflict(f"an app named {name!r} already exists")
             self.store.conn.execute("INSERT INTO apps VALUES (?, ?, ?)", (app.id, app.name, app.created_at))
             audit.record(self.store, self.clock, actor=actor, action="app.create", object_type="app",
                          object_id=app.id, detail={"name": name})
@@ -105,7 +110,7 @@ class AccessService:
     def find_app(self, ref: str) -> App:
         row = self.store.one("SELECT id, name, created_at FROM apps WHERE id = ? OR name = ?", (ref, ref))
         if row is None:
-            raise LookupError(f"no app {ref!r}; `attunio apps list` shows them")
+            raise NotFound(f"no app {ref!r}; `attunio apps list` shows them")
         return App(*row)
 
     # -- keys -------------------------------------------------------------------------------
@@ -122,9 +127,9 @@ class AccessService:
         """Returns the record and the key itself: the only moment the key exists outside the caller."""
         allowed = sorted({normalise_origin(o) for o in origins or []})
         if key_type == "publishable" and not allowed:
-            raise ValueError("a publishable key needs at least one allowed origin (--origin https://…)")
+            raise InvalidInput("a publishable key needs at least one allowed origin (--origin https://…)")
         if key_type == "secret" and allowed:
-            raise ValueError("allowed origins apply to publishable keys only; secret keys stay server-side")
+            raise InvalidInput("allowed origins apply to publishable keys only; secret keys stay server-side")
         with self.store.write():
             app = self.find_app(app_ref)
             key = tokens.mint_api_key(key_type, mode)
@@ -155,14 +160,14 @@ class AccessService:
     def get_key(self, key_id: str) -> KeyRecord:
         row = self.store.one(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE id = ?", (key_id,))
         if row is None:
-            raise LookupError(f"no key {key_id!r}; `attunio keys list` shows them")
+            raise NotFound(f"no key {key_id!r}; `attunio keys list` shows them")
         return _key_from_row(row)
 
     def revoke_key(self, key_id: str, *, actor: str, reason: str = "") -> KeyRecord:
         with self.store.write():
             record = self.get_key(key_id)
             if record.revoked_at:
-                raise ValueError(f"key {key_id} was already revoked at {record.revoked_at}")
+                raise Conflict(f"key {key_id} was already revoked at {record.revoked_at}")
             self.store.conn.execute("UPDATE api_keys SET revoked_at = ? WHERE id = ?",
                                     (iso_ms(self.clock.now()), key_id))
             audit.record(self.store, self.clock, actor=actor, action="key.revoke", object_type="api_key",
@@ -173,7 +178,7 @@ class AccessService:
         """A new key with the same app, type, mode and origins; the old one is revoked at once."""
         old = self.get_key(key_id)
         if old.revoked_at:
-            raise ValueError(f"key {key_id} is revoked; create a new one instead")
+            raise Conflict(f"key {key_id} is revoked; create a new one instead")
         new, key = self.create_key(old.app_id, old.key_type, old.mode, actor=actor,
                                    origins=old.allowed_origins or None, label=old.label)
         self.revoke_key(key_id, actor=actor, reason=reason or f"rotated to {new.id}")
@@ -214,7 +219,7 @@ class AccessService:
         """For CORS preflight, which carries no key: is the origin on any active publishable key?"""
         try:
             origin = normalise_origin(origin)
-        except ValueError:
+        except InvalidInput:
             return False
         row = self.store.one(
             "SELECT 1 FROM api_keys, json_each(api_keys.allowed_origins) AS o"
