@@ -7,7 +7,6 @@ import json
 import logging
 import math
 import os
-import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -74,8 +73,8 @@ class JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     An access line (`AccessLog`, one per request) written on a thread that runs an event loop (a
     worker serving requests) is kept until the end of the current loop turn and written, with the
-    other access lines of that turn, by one `write` and `flush`: a loaded worker wrote and flushed
-    one access line per request. Every other line (the server's own lines, warnings and errors, the
+    other access lines of that turn, by one `write` and `flush`, so a worker under load does not pay a
+    system call per request (docs/performance.md). Every other line (the server's own lines, warnings and errors, the
     commands) is written at once, after whatever is pending, so the order of lines is always the
     order they were logged, and the last lines of a worker that stops (`Application shutdown
     complete.`, `Finished server process`) reach the stream before the process exits, even when
@@ -94,7 +93,12 @@ class JsonLinesHandler(logging.StreamHandler):  # type: ignore[type-arg]
             self.handleError(record)
 
     def write_line(self, line: str, *, urgent: bool = False) -> None:
-        loop = None if urgent else asyncio._get_running_loop()
+        loop: asyncio.AbstractEventLoop | None = None
+        if not urgent:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no loop on this thread: a command, or a server not yet started
+                loop = None
         with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
             self._pending.append(line)
             if loop is None:
@@ -134,9 +138,8 @@ class AccessLog:
 
     When the logger's only destination is the appliance's own `JsonLinesHandler` with its
     `JsonFormatter` (the configured default), the line is formatted and handed to the handler
-    directly: building a `LogRecord` and passing it down the logging machinery cost a loaded worker
-    more than formatting the line itself. Any other set-up (another handler, a filter) gets a real
-    record, as before.
+    directly, since building a `LogRecord` and passing it down the logging machinery costs more than
+    formatting the line itself. Any other set-up (another handler, a filter) gets a real record.
     """
 
     def __init__(self, name: str) -> None:
@@ -233,6 +236,3 @@ def configure(level: str) -> None:
 
     logging.config.dictConfig(log_config(level))
 
-
-def stderr_is_tty() -> bool:
-    return sys.stderr.isatty()

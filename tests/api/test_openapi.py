@@ -15,8 +15,9 @@ from openapi_spec_validator import validate
 from tests.conftest import Keys
 
 from attunio.api.admission import GRACE_HEADER, LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER
-from attunio.api.openapi import build_openapi
+from attunio.api.openapi import ERRORS, build_openapi
 from attunio.engines import ENGINES
+from attunio.errors import STATUS_FOR_CODE
 
 DOC = build_openapi()
 SCHEMAS = DOC["components"]["schemas"]
@@ -117,3 +118,9 @@ def test_what_the_appliance_answers_is_what_the_document_says(client: TestClient
                 assert name.lower() in answer.headers, (path, name)
         if path == "/v1/dmse/analyze" and answer.status_code == 200:
             assert {LIMIT_HEADER.lower(), REMAINING_HEADER.lower(), RESET_HEADER.lower()} <= set(answer.headers)
+
+
+def test_each_documented_error_example_is_a_code_of_the_one_table_with_its_status() -> None:
+    """`errors.ERROR_CODES` is the table; the document's per-status examples may not invent a code."""
+    for status, (_, code, _, _) in ERRORS.items():
+        assert STATUS_FOR_CODE[code] == status, (status, code)

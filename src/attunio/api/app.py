@@ -89,7 +89,6 @@ def app_from_environment() -> Any:
 def freeze_start_up_objects() -> None:
     """Exclude what start-up built (the framework, the engines' tables, numpy, the OpenAPI
     document: objects that live as long as the worker) from the garbage collector, so a full
-    collection, a pause that showed as the p99 latency of a loaded worker, walks only what requests
-    have left behind."""
+    collection, which pauses every request in flight, walks only what requests have left behind."""
     gc.collect()
     gc.freeze()

@@ -16,6 +16,7 @@ import msgspec
 
 from attunio import __version__
 from attunio.api.admission import GRACE_HEADER, LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER
+from attunio.api.auth import BROWSER_ENDPOINT
 from attunio.api.openapi_text import FIELDS, ISO, OPERATIONS, REQUEST_EXAMPLES, SHARED
 from attunio.engines import ENGINES, EngineSpec
 from attunio.engines.common import default_model
@@ -78,7 +79,7 @@ ERRORS: dict[int, tuple[str, str, str, tuple[str, ...]]] = {
     402: ("A live key without an installed license that is valid, has production access and is bound to this "
           "instance; the message says which condition failed.", "payment_required",
           "No license is installed: live keys need a license file from the vendor.", ()),
-    403: ("The key is valid but not permitted here: a publishable key off POST /v1/dmse/analyze, or from an "
+    403: (f"The key is valid but not permitted here: a publishable key off {BROWSER_ENDPOINT}, or from an "
           "origin not on its allow-list.", "forbidden",
           "This origin is not allowed for this publishable key. Add it to the key's allowed origins in the "
           "developer dashboard.", ()),

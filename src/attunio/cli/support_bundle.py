@@ -36,7 +36,7 @@ LOG_FIELDS = ("time", "level", "logger", "pid", "message", "request_id", "method
 SECRET_SHAPES = re.compile(r"att_[a-z]+_[0-9A-Za-z_]{6,}|\b[0-9a-fA-F]{32,}\b|Bearer\s+\S+", re.IGNORECASE)
 KEY_PREFIX = re.compile(r"^att_(?:sk|pk)_(?:test|live)_$")
 FIXED_PATHS = {"/", "/healthz", "/readyz", "/demo", "/docs", "/metrics", "/v1/ping", "/v1/openapi.json"}
-PACKAGES = ("litestar", "msgspec", "uvicorn", "sqlcipher3", "sqlite-utils", "cryptography", "numpy", "click")
+PACKAGES = ("litestar", "msgspec", "uvicorn", "sqlcipher3", "rich", "cryptography", "numpy", "click")
 MAX_MESSAGE = 300
 EXAMPLES = """Examples:
 

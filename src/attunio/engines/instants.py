@@ -54,7 +54,7 @@ def micros_of(moments: list[datetime]) -> Ints:
             if all(zone is None or (type(zone) is timezone and _whole_minutes(zone)) for zone in zones):
                 fast = _parse_rfc3339(msgspec.json.encode(moments), len(moments))
         # An instant before year 1 or after 9999 in UTC is one `as_utc` refuses (OverflowError); the
-        # moment-by-moment path raises it as before.
+        # moment-by-moment path below raises it.
         if fast is not None and int(fast.min()) >= _MICROS_MIN and int(fast.max()) <= _MICROS_MAX:
             return fast
     return np.fromiter(map(micros, moments), dtype=np.int64, count=len(moments))

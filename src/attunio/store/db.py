@@ -1,6 +1,6 @@
 """The one place that opens the encrypted store and sets every pragma.
 
-SQLCipher 4 through sqlcipher3, used via sqlite-utils. The raw 256-bit key comes from a key
+SQLCipher 4 through sqlcipher3's DB-API connection. The raw 256-bit key comes from a key
 file kept outside the data directory. A wrong or missing key refuses to start and leaves the
 file untouched; a missing store is never created silently (only `attunio init` creates one).
 """
@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlcipher3
-import sqlite_utils
 
 from attunio.config import Settings
 from attunio.store.errors import StoreError
@@ -112,7 +111,6 @@ class Store:
     def __init__(self, path: Path, conn: Any) -> None:
         self.path = path
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         self._own_commits = 0
         self._turn: tuple[asyncio.AbstractEventLoop, int] | None = None  # data_version read this loop turn
 
