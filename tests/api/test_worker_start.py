@@ -25,6 +25,32 @@ def test_freezing_takes_start_up_objects_out_of_the_collector() -> None:
         gc.unfreeze()
 
 
+def test_after_freezing_what_requests_hold_at_once_triggers_no_young_collection() -> None:
+    """A loop turn's concurrent requests hold a few thousand objects at once; none of that may
+    trigger a collection of what reference counting is about to free anyway."""
+    default = gc.get_threshold()
+    collected: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collected.append(info["generation"])
+
+    try:
+        app_module.freeze_start_up_objects()
+        assert gc.get_threshold()[0] == app_module.YOUNG_GENERATION_THRESHOLD
+        assert gc.get_threshold()[1:] == default[1:]
+        gc.callbacks.append(seen)
+        for _ in range(50):  # fifty turns, each holding 5,000 live objects, then freeing them
+            held = [[] for _ in range(5_000)]
+            del held
+        assert collected == []
+    finally:
+        if seen in gc.callbacks:
+            gc.callbacks.remove(seen)
+        gc.set_threshold(*default)
+        gc.unfreeze()
+
+
 def test_the_worker_factory_freezes_after_building_the_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     init_store(make_settings(tmp_path)).close()
     for name, value in settings_env(tmp_path).items():

@@ -77,6 +77,11 @@ def create_app(settings: Settings, store: Store, clock: Clock | None = None) -> 
     return Edge(app, access=runtime.access, hsts_max_age=hsts, log_requests=settings.server.access_log)
 
 
+# Net new container objects between two young collections. Requests free nearly all they allocate by
+# reference counting, so this bounds only how many cyclic leftovers wait for a collection (a few MB).
+YOUNG_GENERATION_THRESHOLD = 50_000
+
+
 def app_from_environment() -> Any:
     """uvicorn's factory in each worker process: settings and store are opened after the fork."""
     settings = load_settings()
@@ -89,6 +94,12 @@ def app_from_environment() -> Any:
 def freeze_start_up_objects() -> None:
     """Exclude what start-up built (the framework, the engines' tables, numpy, the OpenAPI
     document: objects that live as long as the worker) from the garbage collector, so a full
-    collection, which pauses every request in flight, walks only what requests have left behind."""
+    collection, which pauses every request in flight, walks only what requests have left behind.
+
+    Then raise the youngest generation's threshold above what requests in flight hold at once: with
+    the default (700), the objects of one turn's concurrent requests alone crossed it, so nearly
+    every loop turn collected them, promoted them and soon walked the older generations too, all for
+    objects that reference counting frees a moment later (docs/performance.md)."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *gc.get_threshold()[1:])
