@@ -157,12 +157,15 @@ class PgStore(Store):
         self._own_commits = 0
         self._turn = None
         self._serialised = False
+        self._down = False
         self._listener = _Listener(self._conninfo)
         self.round_trips = 0
 
     @classmethod
     def open_url(cls, settings: Settings, *, create: bool = False) -> PgStore:
         key_hex = read_key(settings.key_file)
+        if create:  # the replica's own files (TLS certificate, serve lock) still live in data_dir
+            settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         store = cls(settings, settings.store.url, key_hex)
         try:  # one direct attempt first: a wrong name, password or certificate is said at once, precisely
             psycopg.connect(store._conninfo, connect_timeout=5).close()
@@ -201,10 +204,14 @@ class PgStore(Store):
     # -- connections ------------------------------------------------------------------------
     def _connection(self) -> psycopg.Connection[Any]:
         if self._current is None:
+            # Once the database is known to be down, fail fast: a wait here stalls the worker's
+            # whole event loop, and the pool reconnects in the background anyway.
             try:
-                self._current = self._pool.getconn(timeout=2)
+                self._current = self._pool.getconn(timeout=0.05 if self._down else 2)
             except PoolTimeout:
+                self._down = True
                 raise StoreUnavailable(f"the database at {self.path} is not reachable") from None
+            self._down = False
         return self._current
 
     def _drop(self) -> None:
@@ -223,6 +230,7 @@ class PgStore(Store):
         except psycopg.OperationalError as exc:
             if conn.closed or conn.broken:
                 self._drop()
+                self._down = True
                 raise StoreUnavailable(f"the database at {self.path} went away mid-statement") from exc
             raise
 
