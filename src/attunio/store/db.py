@@ -120,6 +120,7 @@ class Store:
         self.db = sqlite_utils.Database(conn)
         self._own_commits = 0
         self._turn: tuple[asyncio.AbstractEventLoop, int] | None = None  # data_version read this loop turn
+        self.applied: list[int] = []  # migrations this open applied
 
     @classmethod
     def open(cls, settings: Settings, *, create: bool = False) -> Store:
@@ -145,7 +146,7 @@ class Store:
             os.chmod(path, 0o600)
         store = cls(path, conn)
         with store.write():
-            apply_migrations(conn)
+            store.applied = apply_migrations(conn)
         return store
 
     @contextmanager

@@ -160,6 +160,7 @@ class PgStore(Store):
         self._down = False
         self._listener = _Listener(self._conninfo)
         self.round_trips = 0
+        self.applied = []
 
     @classmethod
     def open_url(cls, settings: Settings, *, create: bool = False) -> PgStore:
@@ -184,7 +185,7 @@ class PgStore(Store):
                 if not exists and not create:
                     raise StoreError(f"the database at {store.path} holds no Attunio schema; run `attunio init` "
                                      "first (it never overwrites one)")
-                apply_migrations(store.conn, ddl=postgres_ddl, dialect="postgres")
+                store.applied = apply_migrations(store.conn, ddl=postgres_ddl, dialect="postgres")
             store.check_key()
         except BaseException:
             store.close()
@@ -301,8 +302,9 @@ class PgStore(Store):
         """What `attunio doctor` and `/readyz` say about the database (never the password)."""
         row = self.one("SELECT current_setting('server_version'), ssl, version FROM pg_stat_ssl"
                        " WHERE pid = pg_backend_pid()")
+        mode = self._current.info.get_parameters().get("sslmode", "") if self._current is not None else ""
         return {"url": self.path, "server_version": row[0], "tls": bool(row[1]), "tls_version": row[2],
-                "listening": self._listener.connected}
+                "sslmode": mode, "listening": self._listener.connected}
 
     def close(self) -> None:
         self._listener.stop()
