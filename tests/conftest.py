@@ -33,6 +33,7 @@ ALLOWED_ORIGIN = "https://telehealth.example"
 # tests/logscan.py (one module object, whichever name pytest imports this conftest under) and read
 # after the last test (see `log_scan` below).
 from tests.logscan import FIGURES, ISSUED_SECRETS, SERVED_LOGS  # noqa: E402
+from tests.pg_cluster import PgCluster, make_cluster, remove_cluster  # noqa: E402
 
 
 def settings_env(root: Path, **extra: str) -> dict[str, str]:
@@ -67,6 +68,20 @@ def store(settings: Settings) -> Iterator[Store]:
     store = init_store(settings)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PgCluster]:
+    """One throw-away PostgreSQL cluster for the whole run (tests/pg_cluster.py), TLS only."""
+    cluster = make_cluster(free_port())
+    yield cluster
+    remove_cluster(cluster)
+
+
+@pytest.fixture
+def pg_url(postgres: PgCluster) -> str:
+    """A `store.url` naming a new, empty database of that cluster."""
+    return postgres.url(postgres.create_database())
 
 
 @pytest.fixture

@@ -83,3 +83,25 @@ ensure_venv() {
     echo "$runtime_stamp" > "$STAMP"
   fi
 }
+
+# ensure_postgres: Debian's PostgreSQL server binaries (initdb, pg_ctl, postgres), which the tests use
+# to make a throw-away cluster of their own (tests/pg_cluster.py); no cluster or service is started.
+# Installs the `postgresql` package with apt-get when no server is found (root, as on CI).
+pg_bindir() {
+  local found
+  found="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  if [ -n "$found" ] && [ -x "$found/initdb" ] && [ -x "$found/pg_ctl" ]; then echo "$found"; return 0; fi
+  return 1
+}
+
+ensure_postgres() {
+  if pg_bindir >/dev/null; then return 0; fi
+  if [ "$(id -u)" != 0 ]; then
+    say "PostgreSQL server binaries not found: run 'sudo apt-get install postgresql' (the tests start their own cluster)"
+    return 1
+  fi
+  say "Installing Debian's postgresql package (server binaries for the tests' own cluster)"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  pg_bindir >/dev/null
+}

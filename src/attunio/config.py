@@ -90,6 +90,13 @@ class CalibrationSettings(Struct, kw_only=True, forbid_unknown_fields=True):
 
 class StoreSettings(Struct, kw_only=True, forbid_unknown_fields=True):
     busy_timeout_ms: Annotated[int, Meta(ge=100, le=600_000)] = 10_000
+    url: str = ""
+    """Empty: the SQLCipher file in data_dir. `postgresql://user@host:5432/db?sslrootcert=/path/ca.pem`:
+    the shared PostgreSQL store several replicas use (docs/high-availability.md); TLS with
+    `sslmode=verify-full` unless the URL names another mode. Keep the password out of it (a
+    `passfile=` parameter or PGPASSFILE)."""
+    pool_size: Annotated[int, Meta(ge=1, le=64)] = 4
+    """Most PostgreSQL connections one worker process holds open (plus one that listens for changes)."""
 
 
 class MetricsSettings(Struct, kw_only=True, forbid_unknown_fields=True):

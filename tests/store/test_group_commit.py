@@ -20,7 +20,7 @@ def counter(store: Store) -> Store:
 
 def bump(name: str) -> Any:
     def write(conn: Any) -> int:
-        row = conn.execute("INSERT INTO counter VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET n = n + 1"
+        row = conn.execute("INSERT INTO counter VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET n = counter.n + 1"
                            " RETURNING n", (name,)).fetchone()
         return int(row[0])
     return write
@@ -86,7 +86,7 @@ def counted(name: str, calls: list[int]) -> Any:
     """`bump(name)` for n submissions at once: one UPSERT adding n, the numbers n single bumps give."""
     def write(conn: Any, n: int) -> list[int]:
         calls.append(n)
-        after = int(conn.execute("INSERT INTO counter VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET n = n + ?"
+        after = int(conn.execute("INSERT INTO counter VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET n = counter.n + ?"
                                  " RETURNING n", (name, n, n)).fetchone()[0])
         return list(range(after - n + 1, after + 1))
     return write
@@ -133,7 +133,7 @@ def test_a_merged_write_with_the_wrong_number_of_results_fails_its_callers_and_w
     group = GroupCommit(counter)
 
     def short(conn: Any, n: int) -> list[int]:
-        conn.execute("INSERT INTO counter VALUES ('i', 1) ON CONFLICT(name) DO UPDATE SET n = n + 1")
+        conn.execute("INSERT INTO counter VALUES ('i', 1) ON CONFLICT(name) DO UPDATE SET n = counter.n + 1")
         return []
 
     async def main() -> list[Any]:

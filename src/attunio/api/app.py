@@ -27,7 +27,7 @@ from attunio.clock import Clock, SystemClock
 from attunio.config import Settings, load_settings
 from attunio.errors import ApiError
 from attunio.logs import configure
-from attunio.store import Store
+from attunio.store import Store, StoreUnavailable
 
 
 def routes(runtime: Runtime, metrics: MetricsEndpoint) -> list[ControllerRouterHandler]:
@@ -62,6 +62,7 @@ def create_app(settings: Settings, store: Store, clock: Clock | None = None) -> 
         exception_handlers={
             ApiError: envelope.api_error_handler,
             HTTPException: envelope.http_exception_handler,
+            StoreUnavailable: envelope.store_unavailable_handler,
             Exception: envelope.internal_error_handler,
         },
         openapi_config=None,

@@ -73,6 +73,16 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     return render(ApiError(code, message, headers={"Allow": allowed} if allowed else None), request)
 
 
+DATABASE_UNAVAILABLE = "The database is not reachable right now; try again shortly."
+
+
+def store_unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    """PostgreSQL restarting or failing over: 503, and the client may retry (the next request
+    takes a fresh connection)."""
+    log.warning("database unavailable", extra={"request_id": context_of(request.scope).request_id})
+    return render(ApiError("service_unavailable", DATABASE_UNAVAILABLE, headers={"Retry-After": "1"}), request)
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     log_unexpected(exc, context_of(request.scope).request_id)
     return render(ApiError("server_error", SERVER_ERROR_MESSAGE), request)

@@ -9,6 +9,7 @@ from typing import Any
 
 import jwt
 import msgspec
+import psycopg
 import sqlcipher3
 
 from attunio.clock import Clock, iso_ms
@@ -17,7 +18,7 @@ from attunio.services.operations import audit
 from attunio.store import Store
 
 ASYMMETRIC_KEY_TYPES = frozenset({"RSA", "EC", "OKP"})
-_INTEGRITY = (sqlite3.IntegrityError, sqlcipher3.IntegrityError)
+_INTEGRITY = (sqlite3.IntegrityError, sqlcipher3.IntegrityError, psycopg.IntegrityError)
 
 
 class EhrClient(msgspec.Struct, frozen=True, kw_only=True):
@@ -79,8 +80,10 @@ class CdsRegistry:
             if existing is not None and existing[0] is None:
                 raise Conflict(f"issuer {iss} is already registered; remove it first to replace its keys")
             self.store.conn.execute(
-                "INSERT OR REPLACE INTO cds_clients (iss, name, jwks, jku, created_at, created_by, removed_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, NULL)", (iss, name, jwks, json.dumps(jku), now, actor))
+                "INSERT INTO cds_clients (iss, name, jwks, jku, created_at, created_by, removed_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, NULL) ON CONFLICT(iss) DO UPDATE SET name = excluded.name,"
+                " jwks = excluded.jwks, jku = excluded.jku, created_at = excluded.created_at,"
+                " created_by = excluded.created_by, removed_at = NULL", (iss, name, jwks, json.dumps(jku), now, actor))
             kids = [k["kid"] for k in json.loads(jwks)["keys"]]
             audit.record(self.store, self.clock, actor=actor, action="ehr.register", object_type="ehr",
                          object_id=iss, detail={"name": name, "kids": kids, "jku": jku})
@@ -123,7 +126,8 @@ class CdsRegistry:
                     (iss, jti, expires_at, tenant, now))
                 self.store.conn.execute(
                     "INSERT INTO cds_calls (iss, tenant, day, count) VALUES (?, ?, ?, 1)"
-                    " ON CONFLICT DO UPDATE SET count = count + 1", (iss, tenant or "-", day))
+                    " ON CONFLICT(iss, tenant, day) DO UPDATE SET count = cds_calls.count + 1",
+                    (iss, tenant or "-", day))
         except _INTEGRITY:
             return False
         return True
@@ -135,8 +139,9 @@ class CdsRegistry:
         with self.store.write(counters_only=True):
             self.store.conn.execute("DELETE FROM cds_cards WHERE issued_at < ?", (now - keep_seconds,))
             self.store.conn.executemany(
-                "INSERT OR IGNORE INTO cds_cards (uuid, service, kind, model_key, model_version, issued_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)", [(*c[:1], service, *c[1:], now) for c in cards])
+                "INSERT INTO cds_cards (uuid, service, kind, model_key, model_version, issued_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(uuid) DO NOTHING",
+                [(*c[:1], service, *c[1:], now) for c in cards])
 
     def count_feedback(self, service: str, items: list[tuple[str, str, str]]) -> tuple[int, int]:
         """(card uuid, outcome, reason code) per item; returns (counted, for unknown cards)."""
@@ -150,7 +155,9 @@ class CdsRegistry:
                     row = ("unknown", "unknown", "unknown")
                 self.store.conn.execute(
                     "INSERT INTO cds_feedback (service, kind, model_key, model_version, outcome, reason, count)"
-                    " VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT DO UPDATE SET count = count + 1",
+                    " VALUES (?, ?, ?, ?, ?, ?, 1)"
+                    " ON CONFLICT(service, kind, model_key, model_version, outcome, reason)"
+                    " DO UPDATE SET count = cds_feedback.count + 1",
                     (service, *row, outcome, reason))
         return len(items), unknown
 

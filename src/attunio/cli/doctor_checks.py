@@ -60,6 +60,10 @@ def redacted_settings(settings: Settings) -> dict[str, Any]:
                 secret = any(word in name for word in SECRET_WORDS) and not name.endswith("_file")
                 if secret and isinstance(value, str | list) and value not in ("", []):
                     section[name] = "<redacted>"
+    if data["store"]["url"]:  # a database URL may carry a password: only the parts that locate it are shown
+        from attunio.store.pg import redacted
+
+        data["store"]["url"] = redacted(settings.store.url)
     return data
 
 
@@ -121,6 +125,8 @@ def check_store(settings: Settings, open_store: Callable[[], Any]) -> tuple[list
     """The store opens with its key and passes SQLite's quick_check; returns the open store or None."""
     from attunio.store import StoreError
 
+    if settings.store.url:
+        return _check_database(open_store)
     path = settings.store_path.resolve()
     if not path.exists():
         return [Check("store", "fail", f"no store at {path}", "run `attunio init`")], None
@@ -138,6 +144,34 @@ def check_store(settings: Settings, open_store: Callable[[], Any]) -> tuple[list
     if mode & 0o077:
         checks.append(Check("data directory", "warn", f"{path.parent} is mode {mode:04o}",
                             f"chmod 700 {path.parent}"))
+    return checks, store
+
+
+def _check_database(open_store: Callable[[], Any]) -> tuple[list[Check], Any]:
+    """The PostgreSQL store: reached over verified TLS, its schema current, its secrets opened by the key
+    file, and this process hearing the other replicas' changes."""
+    from attunio.store import StoreError
+
+    try:
+        store = open_store()
+    except StoreError as exc:
+        return [Check("database", "fail", str(exc), "check store.url, the CA in sslrootcert, pg_hba.conf and "
+                      "that the key file is the one every replica shares")], None
+    info = store.describe()
+    checks = [Check("database", "ok", f"{info['url']}: PostgreSQL {info['server_version'].split()[0]}, schema "
+                    "current, sealed secrets open with the key file")]
+    if not info["tls"]:
+        checks.append(Check("database TLS", "fail", "the connection to the database is not encrypted",
+                            "remove sslmode=disable/allow/prefer from store.url; use verify-full"))
+    else:
+        checks.append(Check("database TLS", "ok", f"{info['tls_version']}, sslmode {info['sslmode']}"))
+        if info["sslmode"] != "verify-full":
+            checks[-1] = Check("database TLS", "warn", f"sslmode {info['sslmode']}: the server's name or "
+                               "certificate is not fully checked", "drop sslmode from store.url (verify-full)")
+    if not info["listening"]:
+        checks.append(Check("change notices", "fail", "LISTEN on the database failed: other replicas' changes "
+                            "are read on every request instead", "connect directly or through PgBouncer in "
+                            "session mode (docs/high-availability.md)"))
     return checks, store
 
 

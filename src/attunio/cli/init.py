@@ -59,7 +59,8 @@ def init(ctx: Context, existing_key: bool) -> None:
         create_key_file(key_file)
         click.echo(f"store key   {key_file} (created, mode 0600; back it up separately from the data)")
     try:
-        store = Store.open(settings, create=not store_path.exists())
+        # A shared PostgreSQL store is made by the first replica's init and opened by the others'.
+        store = Store.open(settings, create=bool(settings.store.url) or not store_path.exists())
     except StoreError as exc:
         fail(str(exc), CONFIG, kind="store")
     try:
@@ -71,7 +72,7 @@ def init(ctx: Context, existing_key: bool) -> None:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     try:
         created = ensure_instance(store)
-        click.echo(f"store       {store_path} ({'created' if created else 'exists, opened'})")
+        click.echo(f"store       {store.path} ({'created' if created else 'exists, opened'})")
         click.echo(f"instance    {instance_id(store)}")
         for step in INIT_STEPS:
             step.run(settings, store)

@@ -21,6 +21,7 @@ from attunio.refusals import Refused
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("attunio.cli.init", "init", "Create the store key, the encrypted store and instance identity."),
     "serve": ("attunio.cli.serve", "serve", "Serve the API."),
+    "migrate": ("attunio.cli.migrate", "migrate", "Bring the store's schema up to this release, then exit."),
     "doctor": ("attunio.cli.doctor", "doctor", "Preflight checks: each ok, warn or fail, with a fix."),
     "support-bundle": ("attunio.cli.support_bundle", "support_bundle",
                        "Write a redacted archive for the vendor's support."),

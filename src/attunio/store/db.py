@@ -106,16 +106,26 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 
 class Store:
-    """One connection per process; writes go through `write()` (BEGIN IMMEDIATE … COMMIT)."""
+    """One connection per process; writes go through `write()` (BEGIN IMMEDIATE … COMMIT).
+
+    The SQLCipher file; `store.url` selects the PostgreSQL backend instead (store/pg.py), which
+    keeps this interface and its guarantees across several replicas."""
+
+    dialect = "sqlite"
 
     def __init__(self, path: Path, conn: Any) -> None:
         self.path = path
         self.conn = conn
         self._own_commits = 0
         self._turn: tuple[asyncio.AbstractEventLoop, int] | None = None  # data_version read this loop turn
+        self.applied: list[int] = []  # migrations this open applied
 
     @classmethod
     def open(cls, settings: Settings, *, create: bool = False) -> Store:
+        if settings.store.url:
+            from attunio.store.pg import PgStore
+
+            return PgStore.open_url(settings, create=create)
         path = settings.store_path
         if not path.exists() and not create:
             raise StoreError(f"no store at {path}; run `attunio init` first (it never overwrites one)")
@@ -134,7 +144,7 @@ class Store:
             os.chmod(path, 0o600)
         store = cls(path, conn)
         with store.write():
-            apply_migrations(conn)
+            store.applied = apply_migrations(conn)
         return store
 
     @contextmanager
@@ -197,6 +207,25 @@ class Store:
 
     def integrity_ok(self) -> bool:
         return bool(self.one("PRAGMA quick_check")[0] == "ok")
+
+    def serialise(self) -> None:
+        """Inside `write()`: no other process writes until this transaction ends. BEGIN IMMEDIATE
+        already holds SQLite's one write lock; PostgreSQL takes an advisory lock."""
+
+    def seal(self, name: str, value: str) -> str:
+        """A secret setting as stored: as is in the encrypted file, sealed on PostgreSQL."""
+        return value
+
+    def unseal(self, name: str, stored: str) -> str:
+        return stored
+
+    def ping(self) -> bool:
+        return True
+
+    def for_update(self, select: str) -> str:
+        """A SELECT whose rows stay locked until the transaction ends (BEGIN IMMEDIATE already
+        locks the whole file here)."""
+        return select
 
     def close(self) -> None:
         self.conn.close()

@@ -23,6 +23,7 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 from attunio.store.db import Store
+from attunio.store.errors import StoreUnavailable
 
 T = TypeVar("T")
 MergedWrite = Callable[[Any, int], Sequence[Any]]
@@ -65,6 +66,11 @@ class GroupCommit:
             with self.store.write(counters_only=self.counters_only) as conn:
                 results = [_run(write, conn, len(futures)) for write, futures in entries]
         except Exception as exc:
+            if isinstance(exc, StoreUnavailable):  # no write of the batch can succeed alone either
+                for _, futures in entries:
+                    for future in futures:
+                        _settle(future, None, exc)
+                return
             if len(entries) == 1 and len(entries[0][1]) == 1:
                 _settle(entries[0][1][0], None, exc)
                 return

@@ -7,6 +7,7 @@ registry 20–29, operations 30–39, CDS Hooks 40–49). Append new entries; ne
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from attunio.store import schema_billing, schema_cds, schema_models, schema_ops
@@ -71,10 +72,12 @@ def applied_versions(conn: Any) -> set[int]:
     return {int(row[0]) for row in conn.execute("SELECT id FROM migrations")}
 
 
-def schema_version(conn: Any) -> int:
-    row = conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'migrations'"
-    ).fetchone()
+def schema_version(conn: Any, dialect: str = "sqlite") -> int:
+    if dialect == "postgres":
+        row = conn.execute("SELECT to_regclass('migrations')").fetchone()
+        row = None if row is None or row[0] is None else row
+    else:
+        row = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'migrations'").fetchone()
     if row is None:
         return 0
     return int(conn.execute("SELECT coalesce(max(id), 0) FROM migrations").fetchone()[0])
@@ -84,12 +87,17 @@ def latest_version() -> int:
     return MIGRATIONS[-1][0]
 
 
-def apply_migrations(conn: Any) -> list[int]:
-    """Apply what is missing inside the caller's transaction; refuse a store from a newer release."""
-    conn.execute(
+def _as_is(statement: str) -> str:
+    return statement
+
+
+def apply_migrations(conn: Any, *, ddl: Callable[[str], str] = _as_is, dialect: str = "sqlite") -> list[int]:
+    """Apply what is missing inside the caller's transaction; refuse a store from a newer release.
+    `ddl` turns each statement into the backend's dialect (store/dialect.py for PostgreSQL)."""
+    conn.execute(ddl(
         "CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL)"
-    )
-    current = schema_version(conn)
+    ))
+    current = schema_version(conn, dialect)
     done = applied_versions(conn)
     if current > latest_version():
         raise StoreError(
@@ -101,7 +109,7 @@ def apply_migrations(conn: Any) -> list[int]:
         if number in done:
             continue
         for statement in filter(str.strip, sql.split(";")):
-            conn.execute(statement)
+            conn.execute(ddl(statement))
         conn.execute("INSERT INTO migrations (id, name, applied_at) VALUES (?, ?, ?)", (number, name, time.time()))
         applied.append(number)
     return applied

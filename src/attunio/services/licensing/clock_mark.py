@@ -71,6 +71,7 @@ def _put(store: Store, key: str, value: datetime) -> None:
 def advance_mark(store: Store, now: datetime) -> bool:
     """Raise the mark to `now` if it is later; never lowers it. A reading too far ahead is held
     instead, and False returned. Caller holds the write transaction."""
+    store.serialise()  # two replicas raising it at once must not lower it
     mark = read_mark(store)
     reference = _reference(store, mark)
     if reference is not None and now - reference > MAX_JUMP:
@@ -87,6 +88,7 @@ def advance_mark(store: Store, now: datetime) -> bool:
 
 def confirm(store: Store, now: datetime, *, actor: str, reason: str) -> datetime:
     """The operator vouches that the wall clock is right: the mark jumps to it. Caller holds the write."""
+    store.serialise()
     mark = read_mark(store)
     if mark is not None and now <= mark:
         raise ClockMarkError(f"the clock ({iso_ms(now)}) is not ahead of the mark ({iso_ms(mark)}); nothing to confirm")
@@ -102,6 +104,7 @@ def lower(store: Store, now: datetime, *, actor: str, reason: str) -> datetime:
     below it, so setting the clock back still cannot extend a license. Caller holds the write."""
     if not reason.strip():
         raise ClockMarkError("lowering the clock mark needs a reason (--reason): it is recorded in the audit trail")
+    store.serialise()
     mark = read_mark(store)
     if mark is None or mark <= now:
         raise ClockMarkError("the mark is not ahead of the clock; there is nothing to lower")
@@ -115,6 +118,7 @@ def lower(store: Store, now: datetime, *, actor: str, reason: str) -> datetime:
 def keep_later(store: Store, other: datetime | None) -> bool:
     """After a restore: the mark is the later of the restored one and `other` (the replaced
     store's). True if `other` was kept. Caller holds the write transaction."""
+    store.serialise()
     mark = read_mark(store)
     if other is None or (mark is not None and mark >= other):
         return False

@@ -21,7 +21,8 @@ def ensure_signing_key(store: Store) -> bool:
         if get_setting(store, SIGNING_KEY) is not None:
             return False
         key = Ed25519PrivateKey.generate()
-        # The store is encrypted at rest with the store key, so the PEM needs no second passphrase.
+        # The store is encrypted at rest with the store key (on PostgreSQL the value is sealed under
+        # it: store/sealing.py), so the PEM needs no second passphrase.
         put_setting(store, SIGNING_KEY, private_pem(key).decode("ascii"))
         return True
 

@@ -86,8 +86,8 @@ class LicenseRegistry:
                     f"a different license with id {verified.claims.license_id} is already installed",
                 )
             self.store.conn.execute(
-                "INSERT OR IGNORE INTO licenses (license_id, kid, raw, claims, installed_at, installed_by)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO licenses (license_id, kid, raw, claims, installed_at, installed_by)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(license_id) DO NOTHING",
                 (
                     verified.claims.license_id,
                     verified.kid,

@@ -54,7 +54,9 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> int:
     """Append one event. The caller holds the write transaction, so the event and the change
-    commit together, and if this fails the action fails."""
+    commit together, and if this fails the action fails. Appends are serialised across processes
+    (and replicas), so the chain stays one line."""
+    store.serialise()
     last = store.one("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
     seq, prev_hash = (1, GENESIS) if last is None else (int(last[0]) + 1, str(last[1]))
     event = {

@@ -10,18 +10,22 @@ from attunio.store import Store
 
 HMAC_SECRET = "hmac_secret"  # noqa: S105 - the settings row name, not a secret
 INSTANCE_ID = "instance_id"
+# Settings that are secrets: sealed by the appliance where the store does not encrypt its pages.
+SECRET_SETTINGS = frozenset({HMAC_SECRET, "instance_signing_key"})
 
 
 def get_setting(store: Store, key: str) -> str | None:
     row = store.one("SELECT value FROM settings WHERE key = ?", (key,))
-    return None if row is None else str(row[0])
+    if row is None:
+        return None
+    return store.unseal(key, str(row[0])) if key in SECRET_SETTINGS else str(row[0])
 
 
 def put_setting(store: Store, key: str, value: str) -> None:
     """Caller holds the write transaction."""
     store.conn.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        (key, value),
+        (key, store.seal(key, value) if key in SECRET_SETTINGS else value),
     )
 
 

@@ -221,12 +221,9 @@ class AccessService:
             origin = normalise_origin(origin)
         except InvalidInput:
             return False
-        row = self.store.one(
-            "SELECT 1 FROM api_keys, json_each(api_keys.allowed_origins) AS o"
-            " WHERE key_type = 'publishable' AND revoked_at IS NULL AND o.value = ? LIMIT 1",
-            (origin,),
-        )
-        return row is not None
+        rows = self.store.query(
+            "SELECT allowed_origins FROM api_keys WHERE key_type = 'publishable' AND revoked_at IS NULL")
+        return any(origin in json.loads(row[0]) for row in rows)
 
     def touch(self, last_used: dict[str, str]) -> None:
         """Flush batched last-used times (kept in memory on the hot path, written at most once a minute)."""
@@ -234,6 +231,6 @@ class AccessService:
             return
         with self.store.write(counters_only=True):
             self.store.conn.executemany(
-                "UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, ''), ?) WHERE id = ?",
-                [(at, key_id) for key_id, at in last_used.items()],
+                "UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+                [(at, key_id, at) for key_id, at in last_used.items()],
             )

@@ -55,6 +55,9 @@ class UtcDay:
         return _whole_seconds_until(self._end, moment)
 
 
+_SANDBOX_ROW = "SELECT count FROM sandbox_daily WHERE app_id = ? AND day = ?"
+
+
 def take_sandbox(store: Store, app_id: str, day: str, quota: int) -> int | None:
     """Count one sandbox request; its number that day, or None when the quota is already used.
 
@@ -62,7 +65,7 @@ def take_sandbox(store: Store, app_id: str, day: str, quota: int) -> int | None:
     count and the counter equals the number of requests served."""
     row = store.conn.execute(
         "INSERT INTO sandbox_daily (app_id, day, count) VALUES (?, ?, 1)"
-        " ON CONFLICT(app_id, day) DO UPDATE SET count = count + 1 WHERE count < ?"
+        " ON CONFLICT(app_id, day) DO UPDATE SET count = sandbox_daily.count + 1 WHERE sandbox_daily.count < ?"
         " RETURNING count",
         (app_id, day, quota),
     ).fetchone()
@@ -71,17 +74,22 @@ def take_sandbox(store: Store, app_id: str, day: str, quota: int) -> int | None:
 
 def take_sandbox_many(store: Store, app_id: str, day: str, quota: int, n: int) -> list[int | None]:
     """`take_sandbox` for `n` requests in a row, in two statements: each one's number that day, in
-    order, and None for each past the quota. Caller holds the write transaction (BEGIN IMMEDIATE),
-    so no other worker can count between the read and the increment."""
+    order, and None for each past the quota. Caller holds the write transaction (BEGIN IMMEDIATE;
+    on PostgreSQL the row is locked), so no other worker can count between the read and the increment."""
     if n == 1:
         return [take_sandbox(store, app_id, day, quota)]
-    row = store.conn.execute("SELECT count FROM sandbox_daily WHERE app_id = ? AND day = ?", (app_id, day)).fetchone()
+    row = store.conn.execute(store.for_update(_SANDBOX_ROW), (app_id, day)).fetchone()
+    if row is None and store.dialect == "postgres":
+        # Replicas do not share a write lock: the row must exist before it can be locked.
+        store.conn.execute("INSERT INTO sandbox_daily (app_id, day, count) VALUES (?, ?, 0)"
+                           " ON CONFLICT(app_id, day) DO NOTHING", (app_id, day))
+        row = store.conn.execute(store.for_update(_SANDBOX_ROW), (app_id, day)).fetchone()
     before = 0 if row is None else int(row[0])
     admitted = max(0, min(n, quota - before))
     if admitted:
         store.conn.execute(
             "INSERT INTO sandbox_daily (app_id, day, count) VALUES (?, ?, ?)"
-            " ON CONFLICT(app_id, day) DO UPDATE SET count = count + excluded.count",
+            " ON CONFLICT(app_id, day) DO UPDATE SET count = sandbox_daily.count + excluded.count",
             (app_id, day, admitted),
         )
     return [before + i if i <= admitted else None for i in range(1, n + 1)]
@@ -96,7 +104,7 @@ def count_live(store: Store, app_id: str, key_id: str, endpoint: str, day: str, 
     """Add `n` answered live calls to the day's meter; caller holds the write transaction."""
     store.conn.execute(
         "INSERT INTO usage_daily (app_id, key_id, endpoint, day, count) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT(app_id, key_id, endpoint, day) DO UPDATE SET count = count + excluded.count",
+        " ON CONFLICT(app_id, key_id, endpoint, day) DO UPDATE SET count = usage_daily.count + excluded.count",
         (app_id, key_id, endpoint, day, n),
     )
 
