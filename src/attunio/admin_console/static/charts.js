@@ -134,7 +134,7 @@ export function histogram(title, active, candidate, { bins = 20 } = {}) {
   for (const [i, label] of [[0, lo], [bins, hi]]) {
     svg.append(s('text', { x: left + i * slot, y: top + plotH + 16, 'text-anchor': i ? 'end' : 'start', class: 'tick' }, label.toFixed(2)));
   }
-  const legend = h('p', { class: 'legend' }, h('span', { class: 'key key-bar' }), ' active  ', h('span', { class: 'key key-step' }), ' candidate');
+  const legend = h('p', { class: 'legend' }, h('span', { class: 'swatch swatch-bar' }), ' active  ', h('span', { class: 'swatch swatch-step' }), ' candidate');
   const rows = a.map((n, i) => h('tr', {}, h('th', { scope: 'row' }, `${(lo + (span * i) / bins).toFixed(2)}–${(lo + (span * (i + 1)) / bins).toFixed(2)}`), h('td', {}, number(n)), h('td', {}, number(c[i]))));
   return figure(title, svg, table(`${title} (numbers)`, ['score', 'active', 'candidate'], rows), legend);
 }
@@ -173,6 +173,7 @@ function luminance(r, g, b) {
 export function reliability(title, points) {
   const width = 360; const height = 300; const left = 44; const top = 12; const size = 240;
   const svg = frame(title, `${points.length} bins; the diagonal is perfect calibration`, width, height);
+  svg.classList.add('small');
   axis(svg, left, top, size, size, 1);
   svg.append(s('line', { x1: left, y1: top + size, x2: left + size, y2: top, class: 'limit' }));
   for (const p of points) {
@@ -181,6 +182,7 @@ export function reliability(title, points) {
     svg.append(dot);
   }
   svg.append(s('text', { x: left + size / 2, y: top + size + 30, 'text-anchor': 'middle', class: 'tick' }, 'predicted'));
+  svg.append(s('text', { x: left + size + 8, y: top + 12, class: 'tick' }, 'observed'));
   return figure(title, svg);
 }
 

@@ -1,7 +1,7 @@
 // Overview, Apps and keys, Usage and Audit. Each page function draws into `root` and resolves once
 // its data is shown; body[data-state=ready] then tells a waiting test or reader it is complete.
 import { barChart, horizontalBars, meter } from './charts.js';
-import { announce, api, confirmAction, field, form, h, number, pairs, session, table, when } from './dom.js';
+import { announce, api, confirmAction, field, form, h, number, pairs, session, when } from './dom.js';
 import { modelsPage } from './models.js';
 
 function section(title, ...children) {
@@ -39,7 +39,7 @@ async function overview(root) {
         ['Days left', text(o.certificate && o.certificate.daysLeft)]])),
       section('Store', pairs([['Kind', text(o.store && o.store.kind)], ['Path', text(o.store && o.store.path)]])),
       section('Last backup', o.lastBackup ? pairs([['At', when(o.lastBackup.at)], ['File', text(o.lastBackup.file)]])
-        : h('p', {}, 'No backup has been taken. Run `attunio backup create`.')),
+        : h('p', {}, 'No backup has been taken. Take one with `attunio backup`.')),
       section('Version', h('p', {}, text(o.version))),
       section('Trusted vendor keys', (o.vendorKeys || []).length
         ? h('ul', { class: 'plain' }, o.vendorKeys.map((k) => h('li', {}, h('code', {}, k.id), ' ', h('span', { class: 'fp' }, k.fingerprint))))
@@ -109,15 +109,14 @@ function keyRow(key, refresh, reveal) {
       }));
     }
   }
-  return h('tr', { 'data-key': key.id },
-    h('th', { scope: 'row' }, key.label || '—'),
-    h('td', {}, h('code', {}, `${key.prefix}…${key.last4}`)),
-    h('td', {}, `${key.type}, ${key.mode}`),
-    h('td', {}, (key.allowedOrigins || []).length ? key.allowedOrigins.join(', ') : '—'),
-    h('td', {}, when(key.createdAt)),
-    h('td', { 'data-field': 'lastUsed' }, key.lastUsedAt ? when(key.lastUsedAt) : 'never'),
-    h('td', { 'data-field': 'status' }, status),
-    h('td', {}, actions));
+  return h('article', { class: 'key', 'data-key': key.id, 'aria-label': `Key ${key.label || key.prefix} …${key.last4}` },
+    h('h3', {}, key.label || 'unlabelled key', ' ', h('code', {}, `${key.prefix}…${key.last4}`)),
+    pairs([['Kind', `${key.type}, ${key.mode}`],
+      ['Allowed origins', (key.allowedOrigins || []).length ? h('ul', { class: 'plain', 'data-field': 'origins-list' }, key.allowedOrigins.map((o) => h('li', {}, o))) : '—'],
+      ['Created', when(key.createdAt)],
+      ['Last used', h('span', { 'data-field': 'lastUsed' }, key.lastUsedAt ? when(key.lastUsedAt) : 'never')],
+      ['Status', h('span', { 'data-field': 'status', class: key.revokedAt ? 'revoked' : '' }, status)]]),
+    actions);
 }
 
 function createKeyForm(app, refresh, reveal) {
@@ -153,8 +152,7 @@ async function keys(root) {
     const { apps } = await api('GET', '/apps');
     list.replaceChildren(...(apps.length ? apps.map((app) => h('section', { class: 'card', 'data-app': app.id, 'aria-labelledby': `app-${app.id}` },
       h('h2', { id: `app-${app.id}` }, app.name), h('p', { class: 'hint' }, `${app.id} · created ${when(app.createdAt)}`),
-      table(`Keys of ${app.name}`, ['Label', 'Key', 'Kind', 'Allowed origins', 'Created', 'Last used', 'Status', 'Actions'],
-        app.keys.map((key) => keyRow(key, refresh, reveal))),
+      app.keys.length ? h('div', { class: 'keys' }, app.keys.map((key) => keyRow(key, refresh, reveal))) : h('p', {}, 'No keys yet.'),
       createKeyForm(app, refresh, reveal))) : [h('p', {}, 'No apps yet.')]));
   };
   const name = h('input', { type: 'text', required: true, maxlength: '100' });
