@@ -15,6 +15,7 @@ from litestar import Litestar, Response, get
 from litestar.exceptions import HTTPException
 from litestar.types import ControllerRouterHandler
 
+from attunio import admin
 from attunio.api import envelope, health, reference, static
 from attunio.api.edge import Edge
 from attunio.api.engine_routes import engine_routes
@@ -47,6 +48,7 @@ def routes(runtime: Runtime, metrics: MetricsEndpoint) -> list[ControllerRouterH
         *reference.build_routes(),  # GET /docs: the API reference page
         *metrics.routes(),  # GET /metrics, when server settings enable it
         *cds_routes.ROUTES,  # CDS Hooks: GET /cds-services, POST /cds-services/{id}[/feedback]
+        admin.router(),  # /admin/api/…: the admin console's API, every route behind the session guard
     ]
 
 
