@@ -118,6 +118,20 @@ class CdsSettings(Struct, kw_only=True, forbid_unknown_fields=True):
     """Largest FHIR-server or JWKS answer read; a larger one is refused."""
 
 
+class AdminSettings(Struct, kw_only=True, forbid_unknown_fields=True):
+    idle_timeout_minutes: Annotated[int, Meta(ge=1, le=24 * 60)] = 30
+    """An admin console session unused this long is ended (server-side)."""
+    absolute_timeout_hours: Annotated[int, Meta(ge=1, le=7 * 24)] = 12
+    """An admin console session ends this long after sign-in, however busy."""
+    signin_max_failures: Annotated[int, Meta(ge=1, le=1000)] = 5
+    """Failed sign-ins from one client address within signin_window_seconds before it gets 429."""
+    signin_window_seconds: Annotated[int, Meta(ge=10, le=24 * 3600)] = 900
+    """The window the failures are counted over; the 429's Retry-After says when the oldest leaves it."""
+    origins: list[str] = msgspec.field(default_factory=list)
+    """Origins the console is opened from besides the one the request names in its Host header
+    (e.g. `https://attunio.hospital.local` behind a reverse proxy that rewrites Host)."""
+
+
 class Settings(Struct, kw_only=True, forbid_unknown_fields=True):
     paths: PathsSettings = msgspec.field(default_factory=PathsSettings)
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
@@ -128,6 +142,7 @@ class Settings(Struct, kw_only=True, forbid_unknown_fields=True):
     store: StoreSettings = msgspec.field(default_factory=StoreSettings)
     metrics: MetricsSettings = msgspec.field(default_factory=MetricsSettings)
     cds: CdsSettings = msgspec.field(default_factory=CdsSettings)
+    admin: AdminSettings = msgspec.field(default_factory=AdminSettings)
 
     @property
     def data_dir(self) -> Path:

@@ -13,13 +13,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from attunio.cli.exits import CONFIG, REFUSED
 from attunio.config import ConfigError, Settings, load_settings_from, settings_source
+from attunio.services.refusals import is_refusal
 from attunio.settings_file import CONFIG_ENV, SettingsSource
 
 if TYPE_CHECKING:
@@ -125,42 +125,6 @@ def fail(message: str, code: int = REFUSED, *, kind: str = "refused") -> NoRetur
 
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
-
-
-def refusal_types() -> tuple[type[BaseException], ...]:
-    """The services' named refusals: each means "this request was refused", never "a bug"."""
-    from attunio.crypto.envelope import EnvelopeError
-    from attunio.crypto.license_file import LicenseFileError
-    from attunio.crypto.trust import TrustError
-    from attunio.services.calibration.bundles import BundleRefused
-    from attunio.services.licensing.registry import LicenseRefused
-    from attunio.services.operations.backup import BackupError
-    from attunio.store import StoreError
-
-    return (StoreError, BackupError, BundleRefused, LicenseRefused, LicenseFileError, EnvelopeError, TrustError)
-
-
-# The services also refuse with the plain built-in types (an unknown app is a LookupError, a bad
-# origin a ValueError, a wrong role a PermissionError). Those same types are what a bug raises, so
-# one counts as a refusal only when it is exactly that type and was raised by a service's own
-# `raise` statement; anything else reaches main() and exits 70 with its traceback.
-PLAIN_REFUSALS = (ValueError, LookupError, PermissionError)
-SERVICE_CODE = os.sep + os.path.join("attunio", "services") + os.sep
-
-
-def _raised_by_a_service(exc: BaseException) -> bool:
-    tb: TracebackType | None = exc.__traceback__
-    last = None
-    while tb is not None:
-        last = tb
-        tb = tb.tb_next
-    return last is not None and SERVICE_CODE in last.tb_frame.f_code.co_filename
-
-
-def is_refusal(exc: BaseException) -> bool:
-    if isinstance(exc, refusal_types()):
-        return True
-    return type(exc) in PLAIN_REFUSALS and _raised_by_a_service(exc)
 
 
 @contextmanager

@@ -1,0 +1,32 @@
+"""The admin console's HTTP API under /admin/api (docs/admin-console.md).
+
+One router holds every admin route and the session guard, so no admin route can be reached
+without a session, a CSRF token on changes and the role the route names (`admin.http`).
+"""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.handlers import HTTPRouteHandler
+
+from attunio.admin import keys, session
+from attunio.admin.http import BASE, guard
+
+HANDLERS: list[HTTPRouteHandler] = [*session.ROUTES, *keys.ROUTES]
+
+
+def router() -> Router:
+    return Router(path=BASE, route_handlers=HANDLERS, guards=[guard])
+
+
+def route_table() -> list[tuple[str, str, bool, tuple[str, ...]]]:
+    """(method, path, public, roles) of every admin route: what the security tests walk."""
+    from attunio.admin.http import ANY_ROLE
+
+    table: list[tuple[str, str, bool, tuple[str, ...]]] = []
+    for handler in HANDLERS:
+        for path in handler.paths:
+            for method in sorted(handler.http_methods):
+                table.append((str(method), BASE + path, bool(handler.opt.get("public")),
+                              tuple(handler.opt.get("roles", ANY_ROLE))))
+    return table
