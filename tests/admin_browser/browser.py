@@ -63,4 +63,6 @@ class Browser:
             self.proc.stdin.write(json.dumps({"op": "close"}) + "\n")
             self.proc.stdin.close()
             self.proc.wait(timeout=60)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
         self.stderr.close()

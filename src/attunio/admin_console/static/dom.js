@@ -1,5 +1,5 @@
 // Small DOM and API helpers. Every piece of text from the server goes in through textContent or
-// an attribute value, never through innerHTML, so no data can become markup.
+// an attribute value, never parsed as HTML, so no data can become markup.
 
 export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
