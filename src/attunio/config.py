@@ -85,6 +85,9 @@ class TrustSettings(Struct, kw_only=True, forbid_unknown_fields=True):
 
 class CalibrationSettings(Struct, kw_only=True, forbid_unknown_fields=True):
     max_bundle_bytes: Annotated[int, Meta(ge=1024, le=16 * 1024 * 1024)] = 1024 * 1024
+    evaluation_dir: str = ""
+    """Local evaluation sets the admin console compares on, one `<engine>.jsonl` each. Empty:
+    `<data_dir>/evaluation`."""
 
 
 class StoreSettings(Struct, kw_only=True, forbid_unknown_fields=True):
@@ -151,6 +154,11 @@ class Settings(Struct, kw_only=True, forbid_unknown_fields=True):
     @property
     def store_path(self) -> Path:
         return self.data_dir / "attunio.db"
+
+    @property
+    def evaluation_dir(self) -> Path:
+        configured = self.calibration.evaluation_dir
+        return Path(configured) if configured else self.data_dir / "evaluation"
 
     @property
     def key_file(self) -> Path:

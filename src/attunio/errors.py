@@ -23,6 +23,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "method_not_allowed": (405, "Wrong HTTP method for this endpoint."),
     "conflict": (409, "The change conflicts with the current state."),
     "precondition_failed": (412, "The data this service needs could not be obtained."),
+    "not_configured": (412, "This needs something the appliance has not been given yet (a file, a setting)."),
     "payload_too_large": (413, "Request body is larger than this appliance accepts."),
     "unsupported_media_type": (415, "Send the body as application/json."),
     "rate_limited": (429, "Too many requests."),

@@ -9,10 +9,11 @@ from __future__ import annotations
 from litestar import Router
 from litestar.handlers import HTTPRouteHandler
 
-from attunio.admin import keys, session
+from attunio.admin import audit, keys, models, overview, session, usage
 from attunio.admin.http import BASE, guard
 
-HANDLERS: list[HTTPRouteHandler] = [*session.ROUTES, *keys.ROUTES]
+HANDLERS: list[HTTPRouteHandler] = [*session.ROUTES, *overview.ROUTES, *keys.ROUTES, *usage.ROUTES, *models.ROUTES,
+                                    *audit.ROUTES]
 
 
 def router() -> Router:
