@@ -56,13 +56,26 @@ async function compareView(engine, candidate, out, after) {
   if (c.bandMatrix && c.bandMatrix.bands) {
     parts.push(heatTable('Band changes: each case\u2019s band under the active version (rows) and the candidate (columns)', c.bandMatrix.bands, c.bandMatrix.counts));
   }
-  if (c.scores) parts.push(histogram('Score distributions', c.scores.active || [], c.scores.candidate || []));
+  parts.push(pairs([
+    ['Cases scored', h('span', { 'data-field': 'cases' }, number(c.n))],
+    ['Same band under both', c.agreement === undefined ? '—' : `${(100 * c.agreement).toFixed(1)} %`],
+    ['Band changed', number(c.changed)],
+    ['Mean score shift', c.meanShift === null || c.meanShift === undefined ? '—' : Number(c.meanShift).toFixed(2)],
+    ['Cases with a known outcome', number(c.withOutcome)],
+    ['Lines refused', number(c.invalidLines)]]));
+  if (c.scores) {
+    const by = c.scores.kind === 'level' ? 'Level distributions (rank of each case\u2019s most severe level)' : 'Score distributions';
+    parts.push(histogram(by, c.scores.active || [], c.scores.candidate || []));
+  }
   const points = calibrationPoints(c.calibration);
   if (points.length) parts.push(reliability('Calibration against known outcomes', points));
   else if (c.calibration) parts.push(pairs(Object.entries(c.calibration).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)])));
-  parts.push(h('p', { 'data-field': 'concordance' }, c.concordance === null || c.concordance === undefined
-    ? 'Concordance: no outcomes are known for this evaluation set.'
-    : `Concordance (C-index) against known outcomes: ${Number(c.concordance).toFixed(3)}`));
+  const fixed = (v) => (v === null || v === undefined ? '—' : Number(v).toFixed(3));
+  parts.push(c.concordance === null || c.concordance === undefined
+    ? h('p', { 'data-field': 'concordance' }, 'Concordance: no outcomes are known for this evaluation set.')
+    : h('div', { 'data-field': 'concordance' }, pairs([
+      ['Concordance (AUC), active', fixed(c.concordanceActive)], ['Concordance (AUC), candidate', fixed(c.concordance)],
+      ['Brier score, active', fixed(c.brier && c.brier.active)], ['Brier score, candidate', fixed(c.brier && c.brier.candidate)]])));
   parts.push(reviewForm(engine, 'promote', candidate, after));
   out.replaceChildren(h('section', { class: 'compare', 'aria-labelledby': `cmp-${engine}`, 'data-compare': engine }, parts));
   out.querySelector('h3').setAttribute('tabindex', '-1');

@@ -179,17 +179,20 @@ async function usage(root) {
     const days = u.days || [];
     const endpoints = Object.entries(u.byEndpoint || {}).sort((a, b) => b[1] - a[1]);
     const dailyShare = u.allowance && days.length ? u.allowance / days.length : null;
+    const sandboxDays = (u.sandbox && u.sandbox.days) || [];
     out.replaceChildren(
       h('div', { class: 'grid' }, section('This month', pairs([
         ['Used', h('span', { 'data-field': 'used' }, number(u.used))], ['Allowance', number(u.allowance)],
         ['Overage', h('span', { 'data-field': 'overage' }, number(u.overage))],
-        ['Sandbox', `${number(u.sandbox && u.sandbox.used)} of ${number(u.sandbox && u.sandbox.limit)}`]])),
+        ['Sandbox (test keys)', h('span', { 'data-field': 'sandbox' }, `${number(u.sandbox && u.sandbox.used)} calls this month; daily limit ${number(u.sandbox && u.sandbox.limit)}`)]])),
       section('Report', h('p', {}, 'The signed monthly usage report, the file `attunio usage report` writes:'),
         h('a', { href: `/admin/api/usage/report?month=${encodeURIComponent(u.month || month.value)}`, class: 'button', download: '' }, `Download the ${u.month || month.value} report`))),
       meter('Calls against the monthly allowance', u.used || 0, u.allowance || 0),
       barChart('Calls per day', days.map((d) => d.date.slice(5)), days.map((d) => d.calls),
         { limit: dailyShare, limitLabel: dailyShare ? `even daily share ${number(Math.round(dailyShare))}` : '' }),
-      horizontalBars('Calls per endpoint', endpoints.map((e) => e[0]), endpoints.map((e) => e[1])));
+      horizontalBars('Calls per endpoint', endpoints.map((e) => e[0]), endpoints.map((e) => e[1])),
+      sandboxDays.length ? barChart('Sandbox calls per day (test keys)', sandboxDays.map((d) => d.date.slice(5)), sandboxDays.map((d) => d.calls),
+        { limit: u.sandbox.limit || null, limitLabel: `daily limit ${number(u.sandbox.limit)}` }) : null);
   };
   root.append(form({ class: 'card inline', 'data-form': 'month' }, [field('Month', month), h('button', { type: 'submit' }, 'Show')], draw), out);
   await draw();
