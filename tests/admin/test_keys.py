@@ -94,7 +94,8 @@ def test_editing_origins_changes_the_cors_preflight(console: Console) -> None:
 
 def test_origins_are_validated_and_apply_to_publishable_keys_only(console: Console) -> None:
     key, _ = make_key(console, type="publishable", allowedOrigins=[ORIGIN])
-    for origins, message in ((["ftp://x.example"], "is not an origin"), (["https://x.example/app"], "give scheme, host and optional port only"),
+    for origins, message in ((["ftp://x.example"], "is not an origin"),
+                             (["https://x.example/app"], "give scheme, host and optional port only"),
                              ([f"https://h{i}.example" for i in range(51)], "at most 50")):
         answer = console.change("PUT", f"/admin/api/keys/{key['id']}/origins", {"allowedOrigins": origins})
         assert answer.status_code == 400 and message in answer.json()["error"]["message"], answer.text
@@ -138,7 +139,7 @@ def test_rotation_without_overlap_revokes_at_once(console: Console) -> None:
 
 
 def test_last_used_moves_after_a_real_call(console: Console) -> None:
-    key, secret = make_key(console, type="publishable", allowedOrigins=[ORIGIN])
+    _, secret = make_key(console, type="publishable", allowedOrigins=[ORIGIN])
     headers = {"Authorization": f"Bearer {secret}", "Origin": ORIGIN}
     answer = console.client.post("/v1/dmse/analyze", json=REQUEST_EXAMPLES["dmse_signals"], headers=headers)
     assert answer.status_code == 200, answer.text

@@ -65,10 +65,10 @@ def spelled(path: str) -> str:
     parts = []
     for part in path.split("/"):
         if part.startswith("{"):
-            name = part[1:-1].split(":", 1)[0]
-            head, *rest = name.split("_")
-            part = "{" + head + "".join(w.title() for w in rest) + "}"
-        parts.append(part)
+            head, *rest = part[1:-1].split(":", 1)[0].split("_")
+            parts.append("{" + head + "".join(w.title() for w in rest) + "}")
+        else:
+            parts.append(part)
     return "/".join(parts)
 
 
