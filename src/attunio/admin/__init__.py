@@ -6,14 +6,25 @@ without a session, a CSRF token on changes and the role the route names (`admin.
 
 from __future__ import annotations
 
-from litestar import Router
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, Router, get
 from litestar.handlers import HTTPRouteHandler
 
 from attunio.admin import audit, keys, models, overview, session, usage
 from attunio.admin.http import BASE, guard
 
+
+@get("/openapi.json")
+async def openapi(request: Request[Any, Any, Any]) -> Response[bytes]:
+    from attunio.admin.openapi import build_admin_openapi
+
+    return Response(msgspec.json.encode(build_admin_openapi()), media_type="application/json")
+
+
 HANDLERS: list[HTTPRouteHandler] = [*session.ROUTES, *overview.ROUTES, *keys.ROUTES, *usage.ROUTES, *models.ROUTES,
-                                    *audit.ROUTES]
+                                    *audit.ROUTES, openapi]
 
 
 def router() -> Router:

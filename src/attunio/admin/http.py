@@ -147,8 +147,8 @@ def refusals() -> Iterator[None]:
     except Exception as exc:
         if not is_refusal(exc):
             raise
-        message = str(getattr(exc, "message", None) or exc).strip("'\"")
-        if message:
+        message = str(getattr(exc, "message", None) or exc)
+        if message[:1].isalpha():
             message = message[0].upper() + message[1:]
         if isinstance(exc, LookupError):
             raise ApiError("not_found", message) from None
