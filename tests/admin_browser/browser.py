@@ -54,8 +54,8 @@ class Browser:
         reply: dict[str, Any] = json.loads(line)
         return reply
 
-    def screenshot(self, name: str, *, full_page: bool = False) -> None:
-        self.send("screenshot", name=name, fullPage=full_page)
+    def screenshot(self, name: str, *, full_page: bool = False, selector: str | None = None) -> None:
+        self.send("screenshot", name=name, fullPage=full_page, selector=selector)
 
     def close(self) -> None:
         if self.proc.poll() is None:

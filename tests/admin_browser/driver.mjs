@@ -151,9 +151,10 @@ const ops = {
     });
     return { violations: result };
   },
-  async screenshot({ name, fullPage }) {
+  async screenshot({ name, fullPage, selector }) {
     const path = join(config.outDir, `${name}.png`);
-    await page.screenshot({ path, fullPage: Boolean(fullPage) });
+    if (selector) await page.locator(selector).screenshot({ path });
+    else await page.screenshot({ path, fullPage: Boolean(fullPage) });
     return { path };
   },
   async log() {

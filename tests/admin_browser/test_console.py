@@ -283,6 +283,7 @@ def test_compare_and_promote_as_a_reviewer_refused_as_an_admin(console: Console,
     assert sum(cells) == comparison["n"] > 0
     assert b("count", selector=f"{engine} svg.chart")["count"] >= 1
     b.screenshot("02-compare", full_page=True)
+    b.screenshot("admin-console", selector=engine)  # the picture docs/admin-console.md shows
 
     b("fill", selector=f"{engine} form[data-form=promote] input >> nth=0", value="validated on ward 7 data")
     b("fill", selector=f"{engine} form[data-form=promote] input >> nth=1", value="GMC-7654321")

@@ -183,7 +183,10 @@ export function reliability(title, points) {
   }
   svg.append(s('text', { x: left + size / 2, y: top + size + 30, 'text-anchor': 'middle', class: 'tick' }, 'predicted'));
   svg.append(s('text', { x: left + size + 8, y: top + 12, class: 'tick' }, 'observed'));
-  return figure(title, svg);
+  const series = new Set(points.map((p) => p.series).filter(Boolean));
+  const legend = series.size ? h('p', { class: 'legend' }, h('span', { class: 'swatch swatch-bar' }), ' active  ',
+    h('span', { class: 'swatch swatch-dot' }), ' candidate') : null;
+  return figure(title, svg, legend);
 }
 
 function figure(title, svg, ...rest) {
