@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +28,7 @@ from tests.logscan import ISSUED_SECRETS
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 EHR = "https://ehr.example.org"
 PREFLIGHT_PATH = "/v1/dmse/analyze"
+MARKUP = '<img src=x id=injected> & "quotes"'
 PAGES = {"overview": "Overview", "keys": "Apps and keys", "usage": "Usage", "models": "Models", "audit": "Audit"}
 
 
@@ -140,8 +141,14 @@ def test_sign_in_keys_origins_revoke_usage_and_audit(console: Console, browser: 
     # Create an app and a publishable key; the full key is shown once, with a copy button.
     b("nav", name="Apps and keys", page="keys")
     b("fill", selector="form[data-form=create-app] input", value="Ward 7 EHR")
-    b("click", selector="form[data-form=create-app] button", response=on("POST", "/admin/api/apps"))
+    made_app = b("click", selector="form[data-form=create-app] button", response=on("POST", "/admin/api/apps"))
+    assert made_app["status"] == 201, made_app
     b("waitText", selector="section[data-app] h2", text="Ward 7 EHR")
+    # Data is text, never markup: an app named like an HTML element shows as those characters.
+    b("fill", selector="form[data-form=create-app] input", value=MARKUP)
+    b("click", selector="form[data-form=create-app] button", response=on("POST", "/admin/api/apps"))
+    b("waitText", selector="section[data-app] h2", text=MARKUP)
+    assert b("count", selector="section[data-app] h2 img")["count"] == 0
     app = "section[data-app]:has(h2:text-is('Ward 7 EHR'))"
     b("select", selector=f"{app} form[data-form=create-key] select >> nth=0", value="publishable")
     b("fill", selector=f"{app} form[data-form=create-key] input[type=text]", value="ehr-widget")
@@ -346,3 +353,35 @@ def test_every_page_passes_axe_fits_390px_and_keeps_its_csp(console: Console, br
         "/admin", *(f"/admin/static/{n}" for n in ("console.js", "charts.js", "dom.js", "pages.js", "models.js",
                                                     "console.css"))} | {
         r["path"] for r in log["responses"] if r["path"].startswith("/admin/api/")}
+
+
+def test_throttled_sign_in_and_an_ended_session_say_what_happened(
+    serve_appliance: Callable[..., Served], tmp_path: Path,
+) -> None:
+    served = serve_appliance(ATTUNIO_ADMIN_SIGNIN_MAX_FAILURES="2")
+    admin = cli_token(served, "--name", "Sam Ortiz", "--role", "admin")
+    b = Browser(served.base_url, tmp_path, ARTIFACTS / "throttle-and-expiry")
+    try:
+        b("goto", path="/admin")
+        # A revoked identity's live session ends: the next page asks to sign in again.
+        b("fill", selector="#main input[name=token]", value=admin)
+        b("click", selector="#main button[type=submit]", response=on("POST", "/admin/api/session"))
+        b("waitReady", page="overview")
+        admin_id = json.loads(served.cli("admins", "list", "--json").stdout)[0]["id"]
+        served.cli("admins", "revoke", admin_id, "--reason", "left the trust")
+        b("nav", name="Usage", page="signin")
+        b("waitText", selector="#main .error", text="Your session has ended")
+        assert b("count", selector="#nav:not([hidden])")["count"] == 0
+
+        for _ in range(2):
+            b("fill", selector="#main input[name=token]", value="att_admin_" + "y" * 40)
+            wrong = b("click", selector="#main button[type=submit]", response=on("POST", "/admin/api/session"))
+            assert wrong["status"] == 401
+        b("fill", selector="#main input[name=token]", value="att_admin_" + "y" * 40)
+        throttled = b("click", selector="#main button[type=submit]", response=on("POST", "/admin/api/session"))
+        assert throttled["status"] == 429 and throttled["body"]["error"]["code"] == "too_many_attempts", throttled
+        b("waitText", selector="#main .error", text="Too many failed sign-ins")
+        b("waitText", selector="#main .error", text="Try again in")
+        b.screenshot("sign-in-throttled")
+    finally:
+        b.close()
