@@ -171,7 +171,7 @@ class Calibration:
         else:
             raise PermissionError("this action needs a reviewer identity")
         if not reason.strip():
-            raise ValueError("give a reason (--reason); it goes into the audit trail")
+            raise ValueError("give a reason: it goes into the audit trail")
         if licence_number is not None and licence_number.strip() != (reviewer.licence_number or ""):
             raise ValueError(f"that licence number is not the one registered for {reviewer.id}; "
                              "give your own clinical licence number")
