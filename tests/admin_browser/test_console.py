@@ -217,8 +217,13 @@ def test_sign_in_keys_origins_revoke_usage_and_audit(console: Console, browser: 
     report = b("download", selector="a:has-text('report')")
     assert json.loads(Path(report["path"]).read_text())  # the signed report, as `attunio usage report` writes
 
-    # Revoke, after a confirm step; the key stops working at once.
+    # Revoke, after a confirm step; the key stops working at once. The listing shows when each key
+    # was last used (this worker's pending times are flushed for it): the live key just now, the
+    # publishable one never.
     b("nav", name="Apps and keys", page="keys")
+    assert b("texts", selector=f"article[data-key='{key_id}'] [data-field=lastUsed]")["texts"] == ["never"]
+    last_used = b("texts", selector=f"article[data-key='{sk_id}'] [data-field=lastUsed]")["texts"][0]
+    assert last_used != "never" and last_used.endswith(" UTC"), last_used
     b("click", selector=f"article[data-key='{sk_id}'] button[data-action=revoke]")
     b("waitText", selector="dialog[open]", text="Revoke this key?")
     b.screenshot("05-revoke-confirm")
@@ -319,6 +324,8 @@ def test_every_page_passes_axe_fits_390px_and_keeps_its_csp(console: Console, br
     # Keyboard: the first Tab reaches the skip link, which moves focus to the content.
     b("press", key="Tab")
     assert b("focused")["href"] == "#main"
+    b("press", key="Enter")
+    assert b("focused")["id"] == "main"
     scans: dict[str, Any] = {"signin": b("axe")["violations"]}
     sign_in(b, console.reviewer_token)
     for width in (1280, 390):
