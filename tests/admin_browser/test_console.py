@@ -226,6 +226,7 @@ def test_sign_in_keys_origins_revoke_usage_and_audit(console: Console, browser: 
     assert last_used != "never" and last_used.endswith(" UTC"), last_used
     b("click", selector=f"article[data-key='{sk_id}'] button[data-action=revoke]")
     b("waitText", selector="dialog[open]", text="Revoke this key?")
+    b("fill", selector="#confirm-reason", value="server decommissioned")
     b.screenshot("05-revoke-confirm")
     revoked = b("click", selector="#confirm-yes", response=on("POST", f"/admin/api/keys/{sk_id}/revoke"))
     assert revoked["status"] == 200 and revoked["body"]["revokedAt"], revoked
@@ -235,7 +236,7 @@ def test_sign_in_keys_origins_revoke_usage_and_audit(console: Console, browser: 
     assert gone.status_code == 401
 
     # Rotate with an overlap: a new key shown once, the old one listed with its end.
-    b("fill", selector=f"article[data-key='{key_id}'] form[data-form=rotate] input", value="48")
+    b("fill", selector=f"article[data-key='{key_id}'] form[data-form=rotate] input[type=number]", value="48")
     rotated = b("click", selector=f"article[data-key='{key_id}'] form[data-form=rotate] button",
                 response=on("POST", f"/admin/api/keys/{key_id}/rotate"))
     assert rotated["status"] == 201 and rotated["body"]["oldKeyExpiresAt"], rotated
@@ -253,6 +254,7 @@ def test_sign_in_keys_origins_revoke_usage_and_audit(console: Console, browser: 
     b("click", selector="form[data-form=audit-filter] button", response=on("GET", "/admin/api/audit"))
     b("waitGone", selector="table.audit tbody tr:not([data-action^='key.revoke'])")
     assert b("count", selector="table.audit tbody tr")["count"] >= 1
+    assert "server decommissioned" in page_text(b)  # the reason typed in the confirm dialog
     b.screenshot("06-audit", full_page=True)
     exported = b("download", selector="a:text-is('Export as JSON Lines')")
     lines = [json.loads(line) for line in Path(exported["path"]).read_text().splitlines() if line.strip()]
@@ -308,8 +310,21 @@ def test_compare_and_promote_as_a_reviewer_refused_as_an_admin(console: Console,
                         json={"avgSleepHours": 5.5, "daysSinceLastVisit": 70})
     assert answer.json()["data"]["model"] == {"key": "relapse_risk", "version": 1, "source": "calibrated"}
 
+    # Reset to the engine defaults, from the same page, with its own reason and licence number.
+    b("nav", name="Models", page="models")
+    b("click", selector=f"{engine} details summary")
+    b("fill", selector=f"{engine} form[data-form=reset] input >> nth=0", value="alert rate doubled")
+    b("fill", selector=f"{engine} form[data-form=reset] input >> nth=1", value="GMC-7654321")
+    reset = b("click", selector=f"{engine} form[data-form=reset] button",
+              response=on("POST", "/admin/api/models/relapse_risk/reset"))
+    assert reset["status"] == 200, reset
+    b("waitText", selector=engine, text="engine defaults")
+    answer = httpx.post(base + "/v1/relapse/predict", timeout=30, headers={"Authorization": f"Bearer {key}"},
+                        json={"avgSleepHours": 5.5, "daysSinceLastVisit": 70})
+    assert answer.json()["data"]["model"]["source"] == "default"
+
     actions = audit_actions(b)
-    assert any("promote" in a for a in actions), actions
+    assert any("promote" in a for a in actions) and any("reset" in a for a in actions), actions
     text = page_text(b)
     assert "GMC-7654321" in text  # the reviewer's licence number is recorded with the promotion
 

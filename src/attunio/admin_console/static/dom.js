@@ -131,13 +131,18 @@ export function clearError(box) {
 }
 
 // A confirm step in a modal <dialog> (keyboard: Escape cancels, focus returns to the caller).
-export function confirmAction(title, text, action) {
+// Resolves to null when cancelled, else to the reason typed (when `askReason`) or ''.
+export function confirmAction(title, text, action, { askReason = false } = {}) {
   const dialog = document.getElementById('confirm');
   document.getElementById('confirm-title').textContent = title;
   document.getElementById('confirm-text').textContent = text;
   const yes = document.getElementById('confirm-yes');
   const no = document.getElementById('confirm-no');
   yes.textContent = action;
+  const reasonField = document.getElementById('confirm-reason-field');
+  const reason = document.getElementById('confirm-reason');
+  reasonField.hidden = !askReason;
+  reason.value = '';
   const opener = document.activeElement;
   return new Promise((resolve) => {
     const finish = (answer) => {
@@ -148,13 +153,13 @@ export function confirmAction(title, text, action) {
       if (opener && opener.focus) opener.focus();
       resolve(answer);
     };
-    const onYes = () => finish(true);
-    const onNo = (event) => { if (event) event.preventDefault(); finish(false); };
+    const onYes = () => finish(reason.value.trim());
+    const onNo = (event) => { if (event) event.preventDefault(); finish(null); };
     yes.addEventListener('click', onYes);
     no.addEventListener('click', onNo);
     dialog.addEventListener('cancel', onNo);
     dialog.showModal();
-    no.focus();
+    if (askReason) reason.focus(); else no.focus();
   });
 }
 

@@ -78,12 +78,12 @@ function keyRow(key, refresh, reveal) {
   const actions = h('div', { class: 'row-actions' });
   if (!key.revokedAt) {
     actions.append(h('button', { type: 'button', class: 'danger', 'data-action': 'revoke', on: { click: async (event) => {
-      const ok = await confirmAction('Revoke this key?', `${key.label || key.prefix} (…${key.last4}) stops working at once. This cannot be undone.`, 'Revoke');
-      if (!ok) return;
+      const reason = await confirmAction('Revoke this key?', `${key.label || key.prefix} (…${key.last4}) stops working at once. This cannot be undone.`, 'Revoke', { askReason: true });
+      if (reason === null) return;
       const button = event.target;
       button.disabled = true;
       try {
-        await api('POST', `/keys/${encodeURIComponent(key.id)}/revoke`);
+        await api('POST', `/keys/${encodeURIComponent(key.id)}/revoke`, { reason });
         announce(`Key …${key.last4} revoked.`);
         await refresh();
       } catch (failure) {
@@ -92,9 +92,10 @@ function keyRow(key, refresh, reveal) {
       }
     } } }, 'Revoke'));
     const hours = h('input', { type: 'number', min: '0', max: '720', value: '24', inputmode: 'numeric', class: 'short' });
+    const rotateReason = h('input', { type: 'text', maxlength: '500', 'data-field': 'reason' });
     actions.append(form({ class: 'inline', 'data-form': 'rotate' }, [field('Overlap hours', hours, 'How long the old key keeps working (0: revoked now).'),
-      h('button', { type: 'submit' }, 'Rotate')], async () => {
-      const answer = await api('POST', `/keys/${encodeURIComponent(key.id)}/rotate`, { overlapHours: Number(hours.value) });
+      field('Reason', rotateReason), h('button', { type: 'submit' }, 'Rotate')], async () => {
+      const answer = await api('POST', `/keys/${encodeURIComponent(key.id)}/rotate`, { overlapHours: Number(hours.value), reason: rotateReason.value.trim() });
       announce(`Key rotated; the old one works until ${when(answer.oldKeyExpiresAt)}.`);
       await refresh();
       reveal(secretPanel(answer.secret, `New key for ${key.label || key.prefix}`));
