@@ -86,6 +86,9 @@ class TrustSettings(Struct, kw_only=True, forbid_unknown_fields=True):
 
 class CalibrationSettings(Struct, kw_only=True, forbid_unknown_fields=True):
     max_bundle_bytes: Annotated[int, Meta(ge=1024, le=16 * 1024 * 1024)] = 1024 * 1024
+    evaluation_dir: str = ""
+    """Local evaluation sets the admin console compares on, one `<engine>.jsonl` each. Empty:
+    `<data_dir>/evaluation`."""
 
 
 class StoreSettings(Struct, kw_only=True, forbid_unknown_fields=True):
@@ -126,6 +129,20 @@ class CdsSettings(Struct, kw_only=True, forbid_unknown_fields=True):
     """Largest FHIR-server or JWKS answer read; a larger one is refused."""
 
 
+class AdminSettings(Struct, kw_only=True, forbid_unknown_fields=True):
+    idle_timeout_minutes: Annotated[int, Meta(ge=1, le=24 * 60)] = 30
+    """An admin console session unused this long is ended (server-side)."""
+    absolute_timeout_hours: Annotated[int, Meta(ge=1, le=7 * 24)] = 12
+    """An admin console session ends this long after sign-in, however busy."""
+    signin_max_failures: Annotated[int, Meta(ge=1, le=1000)] = 5
+    """Failed sign-ins from one client address within signin_window_seconds before it gets 429."""
+    signin_window_seconds: Annotated[int, Meta(ge=10, le=24 * 3600)] = 900
+    """The window the failures are counted over; the 429's Retry-After says when the oldest leaves it."""
+    origins: list[str] = msgspec.field(default_factory=list)
+    """Origins the console is opened from besides the one the request names in its Host header
+    (e.g. `https://attunio.hospital.local` behind a reverse proxy that rewrites Host)."""
+
+
 class Settings(Struct, kw_only=True, forbid_unknown_fields=True):
     paths: PathsSettings = msgspec.field(default_factory=PathsSettings)
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
@@ -136,6 +153,7 @@ class Settings(Struct, kw_only=True, forbid_unknown_fields=True):
     store: StoreSettings = msgspec.field(default_factory=StoreSettings)
     metrics: MetricsSettings = msgspec.field(default_factory=MetricsSettings)
     cds: CdsSettings = msgspec.field(default_factory=CdsSettings)
+    admin: AdminSettings = msgspec.field(default_factory=AdminSettings)
 
     @property
     def data_dir(self) -> Path:
@@ -144,6 +162,11 @@ class Settings(Struct, kw_only=True, forbid_unknown_fields=True):
     @property
     def store_path(self) -> Path:
         return self.data_dir / "attunio.db"
+
+    @property
+    def evaluation_dir(self) -> Path:
+        configured = self.calibration.evaluation_dir
+        return Path(configured) if configured else self.data_dir / "evaluation"
 
     @property
     def key_file(self) -> Path:

@@ -34,6 +34,7 @@ CHECKOUT = Path(__file__).resolve().parents[2]  # src/attunio/settings_file.py -
 PATH_SETTINGS = {
     "paths": ("data_dir", "key_file"),
     "tls": ("cert_file", "key_file", "key_password_file", "client_ca_file", "client_crl_file"),
+    "calibration": ("evaluation_dir",),
 }
 PATH_LIST_SETTINGS = {"trust": ("extra_vendor_keys",)}
 

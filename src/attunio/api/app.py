@@ -15,6 +15,8 @@ from litestar import Litestar, Response, get
 from litestar.exceptions import HTTPException
 from litestar.types import ControllerRouterHandler
 
+from attunio import admin
+from attunio.admin_console import pages as admin_pages
 from attunio.api import envelope, health, reference, static
 from attunio.api.edge import Edge
 from attunio.api.engine_routes import engine_routes
@@ -45,8 +47,10 @@ def routes(runtime: Runtime, metrics: MetricsEndpoint) -> list[ControllerRouterH
         openapi,
         *static.build_routes(),
         *reference.build_routes(),  # GET /docs: the API reference page
+        *admin_pages.build_routes(),  # GET /admin: the admin console's pages (its API is /admin/api)
         *metrics.routes(),  # GET /metrics, when server settings enable it
         *cds_routes.ROUTES,  # CDS Hooks: GET /cds-services, POST /cds-services/{id}[/feedback]
+        admin.router(),  # /admin/api/…: the admin console's API, every route behind the session guard
     ]
 
 

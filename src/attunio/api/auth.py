@@ -17,7 +17,7 @@ BROWSER_PATH = ENGINES["dmse_signals"].path
 BROWSER_ENDPOINT = f"POST {BROWSER_PATH}"
 ORIGIN_FORBIDDEN = (
     "This origin is not allowed for this publishable key. Add it to the key's allowed origins in the "
-    "developer dashboard."
+    "appliance's admin console (/admin, Apps and keys) or with `attunio keys origins KEY_ID --set ORIGIN`."
 )
 # RFC 6750 §3: a request without credentials gets the scheme alone; a refused one names why. The
 # reference answers a malformed header with 401 (not RFC 6750's 400), and that contract is kept.

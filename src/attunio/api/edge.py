@@ -29,6 +29,8 @@ access_log = AccessLog("attunio.access")
 # whatever follows a key or token prefix in a path is replaced, the prefix kept for diagnosis.
 KEY_IN_PATH = re.compile(r"(att_(?:sk|pk)_(?:test|live)_|att_admin_)[^/]*")
 UNROUTED = "[unrouted]"
+PARAMETER = re.compile(r"\{[^}]*\}")
+API_PREFIXES = ("/v1/", "/admin/api/")  # answers that carry Cache-Control: no-store
 # nginx's "client closed request": no answer was sent because the client left mid-body.
 CLIENT_CLOSED = 499
 Scope = dict[str, Any]
@@ -65,9 +67,11 @@ class Edge:
         self.log_requests = log_requests  # `server.access_log`
         self.request_ids = RequestIds()
         methods = route_methods(app)
-        # Paths with one parameter (`/sdk/{name}`) are matched by their fixed prefix.
+        # Paths with parameters (`/sdk/{name}`, `/admin/api/keys/{key_id}/revoke`) are matched by a
+        # pattern where each parameter is one path segment.
         self.methods = {p: m for p, m in methods.items() if "{" not in p}
-        self.prefixed = [(p.split("{", 1)[0], m) for p, m in methods.items() if "{" in p]
+        self.templated = [(re.compile(PARAMETER.sub("[^/]+", re.escape(p).replace(r"\{", "{").replace(r"\}", "}"))
+                                      + "$"), m) for p, m in methods.items() if "{" in p]
         # Only paths the appliance serves are logged as sent; any other path is client-chosen text
         # (a patient name, a key) and is logged as its first known segment and a marker.
         self.first_segments = {p.split("/")[1] for p in methods}
@@ -87,7 +91,7 @@ class Edge:
         started = time.perf_counter()
         status = 0
         extra = [(b"request-id", context.request_id.encode()),
-                 *(self.api_common if scope["path"].startswith("/v1/") else self.common)]
+                 *(self.api_common if scope["path"].startswith(API_PREFIXES) else self.common)]
 
         async def send_with_headers(message: dict[str, Any]) -> None:
             nonlocal status
@@ -123,8 +127,8 @@ class Edge:
         path = path.rstrip("/") or "/"
         found = self.methods.get(path)
         if found is None:
-            for prefix, methods in self.prefixed:
-                if path.startswith(prefix) and "/" not in path[len(prefix):] and len(path) > len(prefix):
+            for pattern, methods in self.templated:
+                if pattern.match(path):
                     return methods
         return found
 

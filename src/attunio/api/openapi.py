@@ -82,7 +82,8 @@ ERRORS: dict[int, tuple[str, str, str, tuple[str, ...]]] = {
     403: (f"The key is valid but not permitted here: a publishable key off {BROWSER_ENDPOINT}, or from an "
           "origin not on its allow-list.", "forbidden",
           "This origin is not allowed for this publishable key. Add it to the key's allowed origins in the "
-          "developer dashboard.", ()),
+          "appliance's admin console (/admin, Apps and keys) or with `attunio keys origins KEY_ID --set ORIGIN`.",
+          ()),
     404: ("No such path.", "not_found", "No such endpoint. See /v1/openapi.json for the API.", ()),
     405: ("Wrong HTTP method for this path; `Allow` lists the right ones.", "method_not_allowed",
           "GET is not allowed here; use POST.", ("Allow",)),

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from attunio.clock import Clock, iso_ms
 from attunio.config import Settings
 from attunio.services.calibration.models import ModelRegistry
+from attunio.services.operations.admin_sessions import SessionPolicy, SessionService
 from attunio.services.request_path.access import AccessService
 from attunio.services.request_path.billing import Billing
 from attunio.store import GroupCommit, Store
@@ -26,6 +27,7 @@ class Runtime:
     billing: Billing
     models: ModelRegistry
     commits: GroupCommit
+    sessions: SessionService
     last_used: dict[str, datetime] = field(default_factory=dict)
     last_flush: float = 0.0
 
@@ -40,6 +42,7 @@ class Runtime:
             billing=Billing(store, settings, clock, commits),
             commits=commits,
             models=ModelRegistry(store),
+            sessions=SessionService(store, clock, session_policy(settings)),
         )
 
     def mark_used(self, key_id: str, now: datetime) -> None:
@@ -53,3 +56,11 @@ class Runtime:
         pending, self.last_used = self.last_used, {}
         self.last_flush = time.monotonic()
         self.access.touch({key_id: iso_ms(moment) for key_id, moment in pending.items()})
+
+
+def session_policy(settings: Settings) -> SessionPolicy:
+    admin = settings.admin
+    return SessionPolicy(idle=timedelta(minutes=admin.idle_timeout_minutes),
+                         absolute=timedelta(hours=admin.absolute_timeout_hours),
+                         max_failures=admin.signin_max_failures,
+                         window=timedelta(seconds=admin.signin_window_seconds))

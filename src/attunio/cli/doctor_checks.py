@@ -245,7 +245,9 @@ def check_license(store: Any, settings: Settings, clock: Any) -> Check:
 
 
 def check_backup(store: Any, now: datetime) -> Check:
-    row = store.one("SELECT at FROM audit WHERE action = 'backup.create' ORDER BY seq DESC LIMIT 1")
+    from attunio.services.operations.backup import last_backup
+
+    row = last_backup(store)
     fix = "schedule `attunio backup` nightly (docs/operations.md, Backup and restore runbook)"
     if row is None:
         return Check("last backup", "warn", "no backup recorded", fix)

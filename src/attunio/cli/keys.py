@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from attunio.cli.common import Context, actor, clear_errors, echo_json, emit_table, json_option, pass_ctx
+from attunio.cli.common import Context, actor, clear_errors, echo_json, emit_table, fail, json_option, pass_ctx
 
 if TYPE_CHECKING:
     from attunio.services.request_path.access import KeyRecord
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 # The default view names things (app by name, key by its label and visible characters); `-o wide`
 # adds the ids and origins a script or an audit needs. --json always carries every field.
 NARROW = ["id", "label", "app", "key", "type", "mode", "created_at", "last_used_at", "status"]
-WIDE = [*NARROW, "app_id", "allowed_origins", "revoked_at"]
+WIDE = [*NARROW, "app_id", "allowed_origins", "revoked_at", "expires_at"]
 EXAMPLES = """Examples:
 
 \b
@@ -22,6 +22,8 @@ EXAMPLES = """Examples:
   attunio keys create --app Telehealth --type publishable --origin https://tele.example
   attunio keys list -o wide
   attunio keys rotate key_0123456789abcdef --reason "left on a shared drive"
+  attunio keys rotate key_0123456789abcdef --overlap-hours 24
+  attunio keys origins key_0123456789abcdef --set https://tele.example --set https://tele2.example
 """
 
 
@@ -43,6 +45,12 @@ def _show_once(record: KeyRecord, key: str, as_json: bool) -> None:
         click.echo(f"allowed origins: {', '.join(record.allowed_origins)}")
     click.echo("The key is shown once and cannot be recovered; store it in your secrets manager now:")
     click.echo(key)
+
+
+def _status(record: KeyRecord) -> str:
+    if record.revoked_at:
+        return "revoked"
+    return f"expires {record.expires_at}" if record.expires_at else "active"
 
 
 @click.group()
@@ -100,9 +108,9 @@ def list_(ctx: Context, app_ref: str | None, output: str, as_json: bool) -> None
         return
     rows = [{"id": r.id, "label": r.label or "-", "app": names.get(r.app_id, r.app_id),
              "key": f"{r.prefix}…{r.last4}", "type": r.key_type, "mode": r.mode, "created_at": r.created_at,
-             "last_used_at": r.last_used_at or "never", "status": "revoked" if r.revoked_at else "active",
+             "last_used_at": r.last_used_at or "never", "status": _status(r),
              "app_id": r.app_id, "allowed_origins": ",".join(r.allowed_origins) or "-",
-             "revoked_at": r.revoked_at or "-"} for r in records]
+             "revoked_at": r.revoked_at or "-", "expires_at": r.expires_at or "-"} for r in records]
     emit_table(rows, WIDE if output == "wide" else NARROW, as_json=False)
 
 
@@ -126,16 +134,46 @@ def revoke(ctx: Context, key_id: str, reason: str, as_json: bool) -> None:
 @keys.command("rotate", epilog=EXAMPLES)
 @click.argument("key_id")
 @click.option("--reason", default="", help="Why, for the audit trail.")
+@click.option("--overlap-hours", type=click.IntRange(0, 720), default=0, show_default=True,
+              help="Hours KEY_ID keeps working beside its replacement (0: revoked at once).")
 @json_option
 @pass_ctx
-def rotate(ctx: Context, key_id: str, reason: str, as_json: bool) -> None:
-    """Issue a replacement for KEY_ID (same app, type, mode, origins) and revoke KEY_ID at once."""
+def rotate(ctx: Context, key_id: str, reason: str, overlap_hours: int, as_json: bool) -> None:
+    """Issue a replacement for KEY_ID (same app, type, mode, origins); KEY_ID is revoked at once, or
+    with --overlap-hours keeps working that long so the systems holding it can be moved over."""
+    from datetime import timedelta
+
     from attunio.services.request_path.access import AccessService
 
     with ctx.store() as store, clear_errors():
-        record, key = AccessService(store, ctx.clock).rotate_key(key_id, actor=actor(), reason=reason)
+        record, key, old = AccessService(store, ctx.clock).rotate_key(
+            key_id, actor=actor(), reason=reason, overlap=timedelta(hours=overlap_hours))
     if as_json:
-        echo_json({"ok": True, "revoked": key_id, "key": _record(record, key), "shown_once": True})
+        echo_json({"ok": True, "revoked": key_id if old.revoked_at else None, "old_key_expires_at": old.expires_at,
+                   "key": _record(record, key), "shown_once": True})
         return
-    click.echo(f"revoked {key_id}")
+    click.echo(f"revoked {key_id}" if old.revoked_at else f"{key_id} keeps working until {old.expires_at}")
     _show_once(record, key, as_json=False)
+
+
+@keys.command("origins", epilog=EXAMPLES)
+@click.argument("key_id")
+@click.option("--set", "origins", multiple=True, metavar="ORIGIN",
+              help="An allowed browser origin, https://host[:port] (repeat); replaces the whole list.")
+@click.option("--clear", is_flag=True, help="Allow no origin: the publishable key then works from no web page.")
+@click.option("--reason", default="", help="Why, for the audit trail.")
+@json_option
+@pass_ctx
+def origins(ctx: Context, key_id: str, origins: tuple[str, ...], clear: bool, reason: str, as_json: bool) -> None:
+    """Replace the allowed browser origins of publishable key KEY_ID; every worker applies the new
+    list (CORS preflight included) from its next request."""
+    from attunio.services.request_path.access import AccessService
+
+    if clear == bool(origins):
+        fail("give the new list with --set ORIGIN (repeat), or --clear to allow none")
+    with ctx.store() as store, clear_errors():
+        record = AccessService(store, ctx.clock).set_origins(key_id, list(origins), actor=actor(), reason=reason)
+    if as_json:
+        echo_json({"ok": True, "key": _record(record)})
+        return
+    click.echo(f"{record.id} allows: {', '.join(record.allowed_origins) or '(no origin)'}")

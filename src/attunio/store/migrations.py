@@ -1,7 +1,8 @@
 """Schema migrations, applied in order and recorded in the database itself.
 
 Each concern keeps its tables in its own `schema_*.py` module (core 1–9, billing 10–19, model
-registry 20–29, operations 30–39, CDS Hooks 40–49). Append new entries; never edit one that has shipped.
+registry 20–29, operations 30–39, CDS Hooks 40–49, admin console 50–59). Append new entries;
+never edit one that has shipped.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from attunio.store import schema_billing, schema_cds, schema_models, schema_ops
+from attunio.store import schema_admin, schema_billing, schema_cds, schema_models, schema_ops
 from attunio.store.errors import StoreError
 
 CORE: list[tuple[int, str, str]] = [
@@ -65,7 +66,7 @@ CORE: list[tuple[int, str, str]] = [
 
 
 MIGRATIONS = sorted(CORE + schema_billing.MIGRATIONS + schema_models.MIGRATIONS + schema_ops.MIGRATIONS
-                    + schema_cds.MIGRATIONS)
+                    + schema_cds.MIGRATIONS + schema_admin.MIGRATIONS)
 
 
 def applied_versions(conn: Any) -> set[int]:

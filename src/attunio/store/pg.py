@@ -153,7 +153,6 @@ class PgStore(Store):
                                     reconnect_timeout=0, name="attunio")
         self._current: psycopg.Connection[Any] | None = None
         self.conn = PgConnection(self)
-        self.db = None  # type: ignore[assignment]  # sqlite-utils is the SQLCipher file's alone
         self._own_commits = 0
         self._turn = None
         self._serialised = False

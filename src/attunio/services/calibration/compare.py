@@ -252,6 +252,32 @@ def figures(
     )
 
 
+Results = tuple[tuple[Ints | None, Ints], tuple[Ints | None, Ints]]
+
+
+def score_pair(
+    engine: str,
+    data: Dataset,
+    active: tuple[ModelRef, ParamsBase],
+    candidate: tuple[ModelRef, ParamsBase],
+    now: datetime,
+    *,
+    vectorised: bool = True,
+    progress: Progress | None = None,
+) -> tuple[Results, bool]:
+    """(scores, levels) of every case under the active and the candidate parameters, and whether
+    they were computed vectorised."""
+    spec = ENGINES[engine]
+    if vectorised and engine in VECTORISED:
+        features = features_of(spec, data.requests, now)
+        results = score_vectorised(spec, features, active[1]), score_vectorised(spec, features, candidate[1])
+        if progress is not None:
+            progress(2 * len(data.requests))
+        return results, True
+    return (score_each(spec, data.requests, active, now, progress),
+            score_each(spec, data.requests, candidate, now, progress)), False
+
+
 def compare(
     engine: str,
     data: Dataset,
@@ -262,16 +288,6 @@ def compare(
     vectorised: bool = True,
     progress: Progress | None = None,
 ) -> CompareReport:
-    spec = ENGINES[engine]
-    results: tuple[tuple[Ints | None, Ints], tuple[Ints | None, Ints]]
-    if vectorised and engine in VECTORISED:
-        features = features_of(spec, data.requests, now)
-        results = score_vectorised(spec, features, active[1]), score_vectorised(spec, features, candidate[1])
-        if progress is not None:
-            progress(2 * len(data.requests))
-    else:
-        results = (score_each(spec, data.requests, active, now, progress),
-                   score_each(spec, data.requests, candidate, now, progress))
-        vectorised = False
-    return figures(spec, (active, candidate), results[0], results[1], data.outcomes,
+    results, vectorised = score_pair(engine, data, active, candidate, now, vectorised=vectorised, progress=progress)
+    return figures(ENGINES[engine], (active, candidate), results[0], results[1], data.outcomes,
                    invalid_lines=len(data.invalid), vectorised=vectorised)

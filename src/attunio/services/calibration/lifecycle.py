@@ -18,7 +18,7 @@ from attunio.clock import Clock, iso_ms
 from attunio.crypto.ed25519 import Ed25519PublicKey
 from attunio.engines import ENGINES, ParamsBase
 from attunio.engines.common import ModelRef
-from attunio.refusals import Conflict, InvalidInput, NotFound
+from attunio.refusals import Conflict, Forbidden, InvalidInput, NotFound
 from attunio.services.calibration.bundles import BundleRefused, VerifiedBundle, read_bundle
 from attunio.services.calibration.models import decode_params, default_pair
 from attunio.services.licensing.clock_mark import read_mark
@@ -160,10 +160,21 @@ class Calibration:
         return self.get(payload.engine, payload.version)
 
     # -- activation ---------------------------------------------------------------------------
-    def _reviewer(self, token: str, reason: str) -> Admin:
-        reviewer = AdminService(self.store, self.clock).authenticate(token, role="reviewer")
+    def _reviewer(self, token: str | None, reviewer_id: str | None, reason: str, licence_number: str | None) -> Admin:
+        """The reviewer acting: by token (the CLI) or by the id of an identity that signed in
+        earlier (the admin console), re-read inside the write so a revocation still refuses."""
+        admins = AdminService(self.store, self.clock)
+        if token is not None:
+            reviewer = admins.authenticate(token, role="reviewer")
+        elif reviewer_id is not None:
+            reviewer = admins.require(reviewer_id, role="reviewer")
+        else:
+            raise Forbidden("this action needs a reviewer identity")
         if not reason.strip():
             raise InvalidInput("give a reason (--reason); it goes into the audit trail")
+        if licence_number is not None and licence_number.strip() != (reviewer.licence_number or ""):
+            raise Forbidden(f"that licence number is not the one registered for {reviewer.id}; "
+                            "give your own clinical licence number")
         return reviewer
 
     def _activate(self, engine: str, version: int | None, action: str, reviewer: Admin, reason: str) -> None:
@@ -193,9 +204,10 @@ class Calibration:
             raise Conflict(f"{version.engine} version {version.version} expired at {version.expires_at}; "
                              f"it cannot be {verb}")
 
-    def promote(self, engine: str, version: int, *, token: str, reason: str) -> ModelVersion:
+    def promote(self, engine: str, version: int, *, reason: str, token: str | None = None,
+                reviewer_id: str | None = None, licence_number: str | None = None) -> ModelVersion:
         with self.store.write():
-            reviewer = self._reviewer(token, reason)
+            reviewer = self._reviewer(token, reviewer_id, reason, licence_number)
             target = self.get(engine, version)
             if target.state == "retired":
                 raise Conflict(f"{engine} version {version} was active before; use `attunio models rollback "
@@ -212,9 +224,10 @@ class Calibration:
                 return int(entry.version)
         return None
 
-    def rollback(self, engine: str, version: int | None, *, token: str, reason: str) -> ModelVersion:
+    def rollback(self, engine: str, version: int | None, *, reason: str, token: str | None = None,
+                 reviewer_id: str | None = None, licence_number: str | None = None) -> ModelVersion:
         with self.store.write():
-            reviewer = self._reviewer(token, reason)
+            reviewer = self._reviewer(token, reviewer_id, reason, licence_number)
             if version is None:
                 version = self.previous_version(engine)
                 if version is None:
@@ -227,10 +240,11 @@ class Calibration:
             self._activate(engine, version, "rollback", reviewer, reason)
         return self.get(engine, version)
 
-    def reset(self, engine: str, *, token: str, reason: str) -> None:
+    def reset(self, engine: str, *, reason: str, token: str | None = None, reviewer_id: str | None = None,
+              licence_number: str | None = None) -> None:
         _known_engine(engine)
         with self.store.write():
-            reviewer = self._reviewer(token, reason)
+            reviewer = self._reviewer(token, reviewer_id, reason, licence_number)
             if self.active_version(engine) is None:
                 raise Conflict(f"{engine} already runs its shipped defaults")
             self._activate(engine, None, "reset", reviewer, reason)

@@ -35,7 +35,7 @@ class Admin(msgspec.Struct, frozen=True, kw_only=True):
         return f"{self.role}:{self.id} ({self.name}{licence})"
 
 
-def _admin(row: tuple[object, ...]) -> Admin:
+def admin_from_row(row: tuple[object, ...]) -> Admin:
     return msgspec.convert(dict(zip(COLUMNS.split(", "), row, strict=True)), Admin)
 
 
@@ -68,13 +68,13 @@ class AdminService:
         return admin, token
 
     def list(self) -> list[Admin]:
-        return [_admin(row) for row in self.store.query(f"SELECT {COLUMNS} FROM admins ORDER BY created_at")]
+        return [admin_from_row(row) for row in self.store.query(f"SELECT {COLUMNS} FROM admins ORDER BY created_at")]
 
     def get(self, admin_id: str) -> Admin:
         row = self.store.one(f"SELECT {COLUMNS} FROM admins WHERE id = ?", (admin_id,))
         if row is None:
             raise NotFound(f"no admin {admin_id!r}; `attunio admins list` shows them")
-        return _admin(row)
+        return admin_from_row(row)
 
     def revoke(self, admin_id: str, *, actor: str, reason: str = "") -> Admin:
         with self.store.write():
@@ -88,14 +88,25 @@ class AdminService:
         return self.get(admin_id)
 
     def authenticate(self, token: str, role: Role | None = None) -> Admin:
-        """The active identity holding this token, in the given role; PermissionError otherwise."""
+        """The active identity holding this token, in the given role; Forbidden otherwise."""
         if not tokens.well_formed(token, tokens.ADMIN_PREFIX):
             raise Forbidden("that is not an admin token (they start att_admin_)")
         row = self.store.one(f"SELECT {COLUMNS} FROM admins WHERE token_hash = ? AND revoked_at IS NULL",
                              (tokens.keyed_hash(self._secret, token),))
         if row is None:
             raise Forbidden("admin token is unknown or revoked")
-        admin = _admin(row)
+        return self._in_role(admin_from_row(row), role)
+
+    def require(self, admin_id: str, role: Role | None = None) -> Admin:
+        """The identity as the store has it now, still active and in `role`: for a caller that
+        authenticated earlier (a console session), so a revocation or a wrong role still refuses."""
+        admin = self.get(admin_id)
+        if admin.revoked_at is not None:
+            raise Forbidden(f"admin {admin_id} was revoked at {admin.revoked_at}")
+        return self._in_role(admin, role)
+
+    @staticmethod
+    def _in_role(admin: Admin, role: Role | None) -> Admin:
         if role is not None and admin.role != role:
             raise Forbidden(f"this action needs a {role} identity; {admin.id} is an {admin.role}")
         return admin

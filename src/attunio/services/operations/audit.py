@@ -92,21 +92,71 @@ def events(store: Store, since: str | None = None) -> Iterator[AuditEvent]:
         )
 
 
-def verify(store: Store) -> tuple[int, str | None]:
-    """(events checked, description of the first bad event or None when the chain holds)."""
+class ChainCheck(msgspec.Struct, frozen=True, kw_only=True):
+    events: int
+    """Events checked (up to and including the first bad one)."""
+    first_bad: int | None
+    """Sequence number of the first bad event (for cut-off newest events, the last one recorded)."""
+    problem: str | None
+
+
+def check(store: Store) -> ChainCheck:
+    """Walk the chain from the start; the first edited, deleted, reordered or cut-off event."""
     prev_hash, expected_seq, count = GENESIS, 1, 0
     for event in events(store):
         count += 1
+        problem = None
         if event.seq != expected_seq:
-            return count, f"event {event.seq}: expected sequence {expected_seq} (an event was deleted or moved)"
-        if event.prev_hash != prev_hash:
-            return count, f"event {event.seq}: does not follow the event before it (deleted or reordered)"
-        if _digest(prev_hash, msgspec.structs.asdict(event)) != event.hash:
-            return count, f"event {event.seq}: contents do not match its hash (edited)"
+            problem = f"event {event.seq}: expected sequence {expected_seq} (an event was deleted or moved)"
+        elif event.prev_hash != prev_hash:
+            problem = f"event {event.seq}: does not follow the event before it (deleted or reordered)"
+        elif _digest(prev_hash, msgspec.structs.asdict(event)) != event.hash:
+            problem = f"event {event.seq}: contents do not match its hash (edited)"
+        if problem is not None:
+            return ChainCheck(events=count, first_bad=event.seq, problem=problem)
         prev_hash, expected_seq = event.hash, expected_seq + 1
     head = get_setting(store, HEAD_SETTING)
     if head is not None and head != f"{expected_seq - 1}:{prev_hash}":
         recorded = head.split(":", 1)[0]
-        return count, (f"the trail ends at event {expected_seq - 1} but event {recorded} was recorded "
-                       "(newest events deleted or replaced)")
-    return count, None
+        return ChainCheck(events=count, first_bad=int(recorded) if recorded.isdigit() else None,
+                          problem=f"the trail ends at event {expected_seq - 1} but event {recorded} was recorded "
+                                  "(newest events deleted or replaced)")
+    return ChainCheck(events=count, first_bad=None, problem=None)
+
+
+def verify(store: Store) -> tuple[int, str | None]:
+    """(events checked, description of the first bad event or None when the chain holds)."""
+    result = check(store)
+    return result.events, result.problem
+
+
+def search(store: Store, *, since: str | None = None, until: str | None = None, actor: str | None = None,
+           action: str | None = None, before: int | None = None, limit: int = 100) -> list[AuditEvent]:
+    """Newest first: events at or after `since` and before `until` (stored UTC text, which sorts
+    in time order), whose actor contains `actor`, whose action is `action` or under it (`key`
+    matches `key.revoke`), with a sequence number below `before`."""
+    clauses, params = ["1 = 1"], list[Any]()
+    for clause, value in (("at >= ?", since), ("at < ?", until), ("instr(actor, ?) > 0", actor),
+                          ("seq < ?", before)):
+        if value is not None and value != "":
+            clauses.append(clause)
+            params.append(value)
+    if action:
+        clauses.append("(action = ? OR substr(action, 1, ?) = ?)")
+        params += [action, len(action) + 1, action + "."]
+    sql = ("SELECT seq, at, actor, action, object_type, object_id, reason, detail, prev_hash, hash FROM audit"
+           f" WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT ?")
+    return [AuditEvent(seq=r[0], at=r[1], actor=r[2], action=r[3], object_type=r[4], object_id=r[5], reason=r[6],
+                       detail=json.loads(r[7]), prev_hash=r[8], hash=r[9])
+            for r in store.query(sql, (*params, limit))]
+
+
+_line = msgspec.json.Encoder().encode
+
+
+def export_lines(store: Store, since: str | None = None, until: str | None = None) -> Iterator[bytes]:
+    """Events at or after `since` and before `until`, oldest first, one JSON line each (for a SIEM)."""
+    for event in events(store, since):
+        if until is not None and event.at >= until:
+            continue
+        yield _line(event) + b"\n"

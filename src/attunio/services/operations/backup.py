@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import json
 import os
 import secrets
 import tarfile
@@ -62,6 +63,14 @@ class Manifest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     key_id: str
     db_sha256: str
     db_bytes: int
+
+
+def last_backup(store: Store) -> tuple[str, str] | None:
+    """(when, file name) of the newest backup the audit trail records, or None."""
+    row = store.one("SELECT at, detail FROM audit WHERE action = 'backup.create' ORDER BY seq DESC LIMIT 1")
+    if row is None:
+        return None
+    return str(row[0]), str(json.loads(row[1]).get("file", ""))
 
 
 def key_id(key_hex: str) -> str:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import secrets
 import uuid
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import msgspec
@@ -36,6 +37,8 @@ class KeyRecord(msgspec.Struct, frozen=True, kw_only=True):
     created_at: str
     last_used_at: str | None
     revoked_at: str | None
+    expires_at: str | None = None
+    """When a key rotated with an overlap stops working (None: until revoked)."""
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
@@ -47,6 +50,7 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     mode: tokens.KeyMode
     prefix: str
     allowed_origins: tuple[str, ...]
+    expires_at: datetime | None = None
 
 
 def normalise_origin(origin: str) -> str:
@@ -64,17 +68,28 @@ def normalise_origin(origin: str) -> str:
     return f"{parts.scheme}://{parts.hostname.lower()}{port}"
 
 
+def normalise_origins(origins: list[str]) -> list[str]:
+    """A key's allow-list: each origin normalised, duplicates dropped, sorted, at most MAX_ORIGINS."""
+    allowed = sorted({normalise_origin(o) for o in origins})
+    if len(allowed) > MAX_ORIGINS:
+        raise InvalidInput(f"a key allows at most {MAX_ORIGINS} origins; {len(allowed)} were given")
+    return allowed
+
+
 _origins = msgspec.json.Decoder(tuple[str, ...]).decode  # built once: the request path reads it per call
 # Bounds the memory of the key cache; a full cache is simply dropped and refilled.
 PRINCIPAL_CACHE_SIZE = 4096
+MAX_ORIGINS = 50
+MAX_OVERLAP = timedelta(hours=720)
 
 KEY_COLUMNS = (
-    "id, app_id, prefix, last4, key_type, mode, allowed_origins, label, created_at, last_used_at, revoked_at"
+    "id, app_id, prefix, last4, key_type, mode, allowed_origins, label, created_at, last_used_at, revoked_at,"
+    " expires_at"
 )
 
 
 def _key_from_row(row: tuple[object, ...]) -> KeyRecord:
-    values = dict(zip(KEY_COLUMNS.split(", "), row, strict=True))
+    values = dict(zip([c.strip() for c in KEY_COLUMNS.split(",")], row, strict=True))
     values["allowed_origins"] = json.loads(str(values["allowed_origins"]))
     return msgspec.convert(values, KeyRecord)
 
@@ -125,7 +140,7 @@ class AccessService:
         label: str = "",
     ) -> tuple[KeyRecord, str]:
         """Returns the record and the key itself: the only moment the key exists outside the caller."""
-        allowed = sorted({normalise_origin(o) for o in origins or []})
+        allowed = normalise_origins(origins or [])
         if key_type == "publishable" and not allowed:
             raise InvalidInput("a publishable key needs at least one allowed origin (--origin https://…)")
         if key_type == "secret" and allowed:
@@ -174,15 +189,47 @@ class AccessService:
                          object_id=key_id, reason=reason, detail={"last4": record.last4})
         return self.get_key(key_id)
 
-    def rotate_key(self, key_id: str, *, actor: str, reason: str = "") -> tuple[KeyRecord, str]:
-        """A new key with the same app, type, mode and origins; the old one is revoked at once."""
+    def rotate_key(self, key_id: str, *, actor: str, reason: str = "",
+                   overlap: timedelta = timedelta(0)) -> tuple[KeyRecord, str, KeyRecord]:
+        """A new key with the same app, type, mode and origins, the key itself, and the old key as
+        it now is: revoked at once, or (with an overlap) still working until `expires_at`, so the
+        systems holding it can be moved to the new key without an outage."""
+        if not timedelta(0) <= overlap <= MAX_OVERLAP:
+            raise InvalidInput(f"the overlap must be 0 to {MAX_OVERLAP.days * 24} hours")
         old = self.get_key(key_id)
         if old.revoked_at:
             raise Conflict(f"key {key_id} is revoked; create a new one instead")
+        if old.expires_at:
+            raise Conflict(f"key {key_id} was already rotated; it stops working at {old.expires_at}")
         new, key = self.create_key(old.app_id, old.key_type, old.mode, actor=actor,
                                    origins=old.allowed_origins or None, label=old.label)
-        self.revoke_key(key_id, actor=actor, reason=reason or f"rotated to {new.id}")
-        return new, key
+        if not overlap:
+            return new, key, self.revoke_key(key_id, actor=actor, reason=reason or f"rotated to {new.id}")
+        with self.store.write():
+            expires = iso_ms(self.clock.now() + overlap)
+            self.store.conn.execute("UPDATE api_keys SET expires_at = ? WHERE id = ?", (expires, key_id))
+            audit.record(self.store, self.clock, actor=actor, action="key.rotate", object_type="api_key",
+                         object_id=key_id, reason=reason or f"rotated to {new.id}",
+                         detail={"last4": old.last4, "replaced_by": new.id, "expires_at": expires,
+                                 "overlap_hours": overlap.total_seconds() / 3600})
+        return new, key, self.get_key(key_id)
+
+    def set_origins(self, key_id: str, origins: list[str], *, actor: str, reason: str = "") -> KeyRecord:
+        """Replace a publishable key's allowed origins (an empty list: no browser origin may use it).
+        Every worker answers with the new list from its next request (`ChangeWatch`)."""
+        allowed = normalise_origins(origins)
+        with self.store.write():
+            record = self.get_key(key_id)
+            if record.key_type != "publishable":
+                raise InvalidInput(f"key {key_id} is a secret key; allowed origins apply to publishable keys only")
+            if record.revoked_at:
+                raise Conflict(f"key {key_id} was revoked at {record.revoked_at}; its origins cannot change")
+            self.store.conn.execute("UPDATE api_keys SET allowed_origins = ? WHERE id = ?",
+                                    (json.dumps(allowed), key_id))
+            audit.record(self.store, self.clock, actor=actor, action="key.origins", object_type="api_key",
+                         object_id=key_id, reason=reason,
+                         detail={"last4": record.last4, "from": record.allowed_origins, "to": allowed})
+        return self.get_key(key_id)
 
     # -- request path -----------------------------------------------------------------------
     def authenticate(self, token: str) -> Principal | None:
@@ -199,19 +246,24 @@ class AccessService:
         if not self._watch.unchanged() or len(self._principals) >= PRINCIPAL_CACHE_SIZE:
             self._principals.clear()
         elif (known := self._principals.get(entry)) is not None:
+            if known.expires_at is not None and self.clock.now() >= known.expires_at:
+                return None  # a rotated key past its overlap; the row is never read again
             return known
         if tokens.parse_api_key(token) is None:
             return None
         digest = tokens.keyed_hash(self._secret, token)
         row = self.store.one(
-            "SELECT id, app_id, key_type, mode, prefix, allowed_origins FROM api_keys"
+            "SELECT id, app_id, key_type, mode, prefix, allowed_origins, expires_at FROM api_keys"
             " WHERE hash = ? AND revoked_at IS NULL",
             (digest,),
         )
         if row is None:
             return None
+        expires = None if row[6] is None else datetime.fromisoformat(row[6])
+        if expires is not None and self.clock.now() >= expires:
+            return None
         principal = Principal(key_id=row[0], app_id=row[1], key_type=row[2], mode=row[3], prefix=row[4],
-                              allowed_origins=_origins(row[5]))
+                              allowed_origins=_origins(row[5]), expires_at=expires)
         self._principals[entry] = principal
         return principal
 
@@ -222,7 +274,8 @@ class AccessService:
         except InvalidInput:
             return False
         rows = self.store.query(
-            "SELECT allowed_origins FROM api_keys WHERE key_type = 'publishable' AND revoked_at IS NULL")
+            "SELECT allowed_origins FROM api_keys WHERE key_type = 'publishable' AND revoked_at IS NULL"
+            " AND (expires_at IS NULL OR expires_at > ?)", (iso_ms(self.clock.now()),))
         return any(origin in json.loads(row[0]) for row in rows)
 
     def touch(self, last_used: dict[str, str]) -> None:

@@ -134,6 +134,12 @@ class MonthUsage(Struct, frozen=True, kw_only=True):
     def by_app(self) -> dict[str, int]:
         return _sum_by(self.rows, "app_id")
 
+    def by_day_and_endpoint(self) -> dict[str, dict[str, int]]:
+        days: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for row in self.rows:
+            days[row.day][row.endpoint] += row.count
+        return {day: dict(sorted(counts.items())) for day, counts in sorted(days.items())}
+
 
 def _sum_by(rows: list[UsageRow], field: str) -> dict[str, int]:
     totals: dict[str, int] = defaultdict(int)
@@ -152,3 +158,10 @@ def month_usage(store: Store, month: str) -> MonthUsage:
         month=month,
         rows=[UsageRow(app_id=r[0], key_id=r[1], endpoint=r[2], day=r[3], count=int(r[4])) for r in rows],
     )
+
+
+def sandbox_month(store: Store, month: str) -> dict[str, int]:
+    """Sandbox (test key) requests served per UTC day of `month` (YYYY-MM), every app together."""
+    rows = store.query("SELECT day, sum(count) FROM sandbox_daily WHERE day >= ? AND day < ? GROUP BY day"
+                       " ORDER BY day", (f"{month}-01", f"{month}-32"))
+    return {str(day): int(count) for day, count in rows}
