@@ -29,8 +29,9 @@ def encode_line(line: dict[str, Any]) -> str:
         encoded = msgspec.json.encode(line)
     except (TypeError, OverflowError):  # a value msgspec does not take (an int past 64 bits)
         return _encode_ascii(line)
-    # `json` also escapes DEL (0x7f); msgspec agrees with it on every other ASCII character.
-    return encoded.decode("ascii") if encoded.isascii() and b"\x7f" not in encoded else _encode_ascii(line)
+    # `json` also escapes DEL (0x7f); msgspec agrees with it on every other ASCII character. The byte
+    # is looked for as an int: `bytes in bytes` first tries the needle as an int and pays an exception.
+    return encoded.decode("ascii") if encoded.isascii() and 0x7F not in encoded else _encode_ascii(line)
 
 
 class JsonFormatter(logging.Formatter):

@@ -36,9 +36,20 @@ def error_parts(exc: ApiError, context: RequestContext) -> tuple[bytes, dict[str
     return msgspec.json.encode(exc.body()), headers
 
 
+def raw_name(name: str) -> bytes:
+    """A header name as ASGI sends it, lower-cased and encoded once per name."""
+    raw = _RAW_NAMES.get(name)
+    if raw is None:
+        raw = _RAW_NAMES[name] = name.lower().encode("latin-1")
+    return raw
+
+
+_RAW_NAMES: dict[str, bytes] = {}
+
+
 async def send_json(send: Send, status: int, body: bytes, headers: dict[str, str] | None) -> None:
     """A complete JSON answer as the two ASGI messages, for routes that answer in plain ASGI."""
-    raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()] if headers else []
+    raw = [(raw_name(k), v.encode("latin-1")) for k, v in headers.items()] if headers else []
     raw += [_JSON_TYPE, (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
