@@ -51,6 +51,7 @@ def routes(runtime: Runtime, metrics: MetricsEndpoint) -> list[ControllerRouterH
 
 
 def create_app(settings: Settings, store: Store, clock: Clock | None = None) -> Edge:
+    store.serving()
     runtime = Runtime.build(settings, store, clock or SystemClock())
     metrics = MetricsEndpoint(settings)
 
