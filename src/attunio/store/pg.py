@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import pq
+from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from attunio.config import Settings
@@ -59,6 +60,11 @@ def conninfo(url: str) -> str:
     if "sslmode=" in url:
         return url
     return url + ("&" if "?" in url else "?") + "sslmode=verify-full"
+
+
+# libpq's own dead-peer detection for the listener: keepalives and a cap on unacknowledged data.
+_DEAD_PEER = {"keepalives": 1, "keepalives_idle": 2, "keepalives_interval": 1, "keepalives_count": 2,
+              "tcp_user_timeout": 3000}
 
 
 def _first_line(exc: BaseException) -> str:
@@ -112,7 +118,7 @@ class _Listener(threading.Thread):
     def __init__(self, conninfo_text: str, *, serving: bool) -> None:
         super().__init__(name="attunio-store-listener", daemon=True)
         self._serving = serving
-        self._conninfo = conninfo_text
+        self._conninfo = make_conninfo(conninfo_text, connect_timeout=5, **_DEAD_PEER)
         self.seen = 0
         self.connected = False
         self.ready = threading.Event()
@@ -122,7 +128,7 @@ class _Listener(threading.Thread):
     def run(self) -> None:
         while not self._halt.is_set():
             try:
-                with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5) as conn:
+                with psycopg.connect(self._conninfo, autocommit=True) as conn:
                     self._conn = conn
                     conn.execute(f"LISTEN {CHANNEL}")
                     if self._serving:  # for this connection's life: fences off a restore
@@ -133,6 +139,9 @@ class _Listener(threading.Thread):
                     while not self._halt.is_set():
                         for _ in conn.notifies(timeout=0.5):
                             self.seen += 1
+                        # A network that drops packets silently never errors a wait: ask, so a
+                        # lost peer is noticed within seconds (and every check misses meanwhile).
+                        conn.execute("SELECT 1")
             except psycopg.Error:
                 pass
             self.connected = False
