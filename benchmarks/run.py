@@ -22,7 +22,16 @@ from typing import Any
 
 import msgspec
 
-from benchmarks import cds_bench, engines_bench, harness, instance, instructions, metering_bench, relapse_vectorised
+from benchmarks import (
+    cds_bench,
+    engines_bench,
+    harness,
+    instance,
+    instructions,
+    metering_bench,
+    relapse_vectorised,
+    replicas_bench,
+)
 from benchmarks.bodies import BODIES, body_bytes
 from benchmarks.harness import Load, Result, Server, free_port, pinned, python, python_env
 
@@ -253,7 +262,7 @@ def _dist(name: str) -> str:
     return version(name)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds per run")
@@ -268,7 +277,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--appliance-python", default=sys.executable,
                         help="interpreter with the runtime pins only, for the appliance")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
-    args = parser.parse_args(argv)
+    parser.add_argument("--replicas", action="store_true",
+                        help="only the store lines: SQLCipher, and one and two replicas on PostgreSQL")
+    parser.add_argument("--skip-replicas", action="store_true", help="leave out the store lines")
+    return parser
+
+
+def replicas_only(output: Path) -> int:
+    lines = replicas_bench.add_to({}, skip=False)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(lines, indent=2) + "\n")
+    print(replicas_bench.render(lines))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.replicas:
+        return replicas_only(args.output.with_name("replicas.json"))
     harness.APPLIANCE_PYTHON[0] = args.appliance_python
 
     server_cpus, load_cpus = harness.cpu_split()
@@ -301,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
             print("==> start-up", file=sys.stderr, flush=True)
             report["startup"] = startup(inst, server_cpus, rounds=5)
     cds_bench.add_to(report, server_cpus, skip=args.skip_cds)
+    replicas_bench.add_to(report, skip=args.skip_replicas)
     if server_cpus:
         os.sched_setaffinity(0, {int(c) for c in server_cpus.split(",")})
     if not args.skip_micro:
@@ -316,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     print(render(report))
+    if report.get("replicas"):
+        print("\n" + replicas_bench.render(report["replicas"]))
     return 0
 
 

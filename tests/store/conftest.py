@@ -3,12 +3,14 @@ own cluster, tests/pg_cluster.py). A test marked `sqlite_only` is about the file
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import make_settings
+from tests.conftest import init_store, make_settings
 
 from attunio.config import Settings
+from attunio.store import Store
 
 BACKENDS = ("sqlite", "postgres")
 
@@ -39,3 +41,12 @@ def backend_env(backend: str, request: pytest.FixtureRequest) -> dict[str, str]:
 @pytest.fixture
 def settings(tmp_path: Path, backend_env: dict[str, str]) -> Settings:
     return make_settings(tmp_path, **backend_env)
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    """As a serving worker has it (on PostgreSQL: listening for the other replicas' changes)."""
+    store = init_store(settings)
+    store.serving()
+    yield store
+    store.close()

@@ -59,6 +59,7 @@ def upsert_probe(target: Store, value: str) -> None:
 @pytest.fixture
 def other(settings: Settings, store: Store) -> Iterator[Store]:
     second = Store.open(settings)
+    second.serving()
     yield second
     second.close()
 
@@ -126,6 +127,7 @@ def test_a_license_installed_by_another_process_serves_the_next_live_call(
     pub = write_public_key(VENDOR, tmp_path / "vendor.pub")
     settings = make_settings(tmp_path, **trust_env(pub), **backend_env)
     store = init_store(settings)
+    store.serving()
     other = Store.open(settings)
     try:
         clock = FakeClock(NOW)
@@ -208,3 +210,13 @@ def test_no_check_is_skipped_while_the_change_listener_is_down(store: Store, bac
         assert store.change_token() != store.change_token()
     finally:
         listener.connected = True
+
+
+@pytest.mark.postgres_only
+def test_a_process_that_does_not_serve_never_skips_a_check(settings: Settings, store: Store) -> None:
+    """A command (not `serve`) does not listen: its caches read every time."""
+    command = Store.open(settings)
+    try:
+        assert command.change_token() != command.change_token()
+    finally:
+        command.close()

@@ -8,6 +8,7 @@ id, the security headers and the access line; a handler that reads a body uses `
 from __future__ import annotations
 
 import gc
+import logging
 from typing import Any
 
 import msgspec
@@ -55,11 +56,14 @@ def routes(runtime: Runtime, metrics: MetricsEndpoint) -> list[ControllerRouterH
 
 
 def create_app(settings: Settings, store: Store, clock: Clock | None = None) -> Edge:
+    store.serving()
     runtime = Runtime.build(settings, store, clock or SystemClock())
     metrics = MetricsEndpoint(settings)
 
     def flush_on_shutdown() -> None:
         runtime.flush_last_used()
+        if store.dialect == "postgres":  # what scripts/bench reports per answer (docs/performance.md)
+            logging.getLogger("attunio.store").info("database round trips: %d", getattr(store, "round_trips", 0))
 
     app = Litestar(
         route_handlers=routes(runtime, metrics),

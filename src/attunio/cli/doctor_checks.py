@@ -34,7 +34,8 @@ BACKUP_WARN, BACKUP_FAIL = timedelta(hours=26), timedelta(days=7)  # nightly bac
 CLOCK_TOLERANCE = timedelta(hours=1)  # as licensing judges a clock set back
 SECRET_WORDS = ("token", "password", "secret", "passphrase")
 CHECK_NAMES = ("settings", "disk space", "inodes", "store key file", "key location", "store", "data directory",
-               "certificate", "client CRL", "clock", "license", "last backup", "port")
+               "database", "database TLS", "change notices", "certificate", "client CRL", "clock", "license",
+               "last backup", "port")
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ def _check_database(open_store: Callable[[], Any]) -> tuple[list[Check], Any]:
     except StoreError as exc:
         return [Check("database", "fail", str(exc), "check store.url, the CA in sslrootcert, pg_hba.conf and "
                       "that the key file is the one every replica shares")], None
+    store.serving()  # as `serve` would: LISTEN on the database, to see that it works here
     info = store.describe()
     checks = [Check("database", "ok", f"{info['url']}: PostgreSQL {info['server_version'].split()[0]}, schema "
                     "current, sealed secrets open with the key file")]

@@ -222,6 +222,9 @@ class Store:
     def ping(self) -> bool:
         return True
 
+    def serving(self) -> None:
+        """This process answers requests from now on (PostgreSQL: start listening for changes)."""
+
     def for_update(self, select: str) -> str:
         """A SELECT whose rows stay locked until the transaction ends (BEGIN IMMEDIATE already
         locks the whole file here)."""

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import pq
+from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from attunio.config import Settings
@@ -40,6 +41,7 @@ from attunio.store.sealing import Sealer
 log = logging.getLogger("attunio.store")
 CHANNEL = "attunio_change"
 ADMIN_LOCK = 0x617474756E696F  # "attunio": one advisory lock key for every serialised write
+SERVING_LOCK = ADMIN_LOCK + 1  # held shared by every serving replica; a restore takes it exclusively
 _tokens = itertools.count(1)
 
 
@@ -58,6 +60,11 @@ def conninfo(url: str) -> str:
     if "sslmode=" in url:
         return url
     return url + ("&" if "?" in url else "?") + "sslmode=verify-full"
+
+
+# libpq's own dead-peer detection for the listener: keepalives and a cap on unacknowledged data.
+_DEAD_PEER = {"keepalives": 1, "keepalives_idle": 2, "keepalives_interval": 1, "keepalives_count": 2,
+              "tcp_user_timeout": 3000}
 
 
 def _first_line(exc: BaseException) -> str:
@@ -108,9 +115,10 @@ class _Listener(threading.Thread):
     """Counts NOTIFYs on the change channel from its own connection; `connected` is False until it
     listens, and again from any error until it listens anew."""
 
-    def __init__(self, conninfo_text: str) -> None:
+    def __init__(self, conninfo_text: str, *, serving: bool) -> None:
         super().__init__(name="attunio-store-listener", daemon=True)
-        self._conninfo = conninfo_text
+        self._serving = serving
+        self._conninfo = make_conninfo(conninfo_text, connect_timeout=5, **_DEAD_PEER)
         self.seen = 0
         self.connected = False
         self.ready = threading.Event()
@@ -120,15 +128,20 @@ class _Listener(threading.Thread):
     def run(self) -> None:
         while not self._halt.is_set():
             try:
-                with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5) as conn:
+                with psycopg.connect(self._conninfo, autocommit=True) as conn:
                     self._conn = conn
                     conn.execute(f"LISTEN {CHANNEL}")
+                    if self._serving:  # for this connection's life: fences off a restore
+                        conn.execute(f"SELECT pg_advisory_lock_shared({SERVING_LOCK})")
                     self.seen += 1  # anything committed while not listening counts as a change
                     self.connected = True
                     self.ready.set()
                     while not self._halt.is_set():
                         for _ in conn.notifies(timeout=0.5):
                             self.seen += 1
+                        # A network that drops packets silently never errors a wait: ask, so a
+                        # lost peer is noticed within seconds (and every check misses meanwhile).
+                        conn.execute("SELECT 1")
             except psycopg.Error:
                 pass
             self.connected = False
@@ -157,7 +170,7 @@ class PgStore(Store):
         self._turn = None
         self._serialised = False
         self._down = False
-        self._listener = _Listener(self._conninfo)
+        self._listener = _Listener(self._conninfo, serving=False)
         self.round_trips = 0
         self.applied = []
 
@@ -189,9 +202,19 @@ class PgStore(Store):
         except BaseException:
             store.close()
             raise
-        store._listener.start()
-        store._listener.ready.wait(10)
         return store
+
+    def serving(self) -> None:
+        """Listen for the other replicas' changes (until now every cache check misses) and hold
+        the shared serving lock that keeps a restore away."""
+        if not self._listener.is_alive():
+            self._listener = _Listener(self._conninfo, serving=True)
+            self._listener.start()
+            self._listener.ready.wait(10)
+
+    def fence_off_replicas(self) -> bool:
+        """Inside `write()`: False if any replica is serving (holds the shared serving lock)."""
+        return bool(self.one(f"SELECT pg_try_advisory_xact_lock({SERVING_LOCK})")[0])
 
     def check_key(self) -> None:
         """The key file opens this database's sealed secrets (else: another instance's key)."""

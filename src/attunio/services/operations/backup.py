@@ -35,7 +35,7 @@ from attunio import __version__
 from attunio.clock import Clock, iso_ms
 from attunio.refusals import Refused
 from attunio.services.operations import audit
-from attunio.services.operations.instance import instance_id
+from attunio.services.operations.instance import SECRET_SETTINGS, instance_id
 from attunio.store import Store, StoreError
 from attunio.store.migrations import latest_version, schema_version
 
@@ -130,18 +130,10 @@ def create_backup(store: Store, clock: Clock, output: Path, *, backup_key_hex: s
     db_copy = work.with_suffix(".db")
     try:
         progress("snapshot: copying the store, re-encrypted under the backup key")
-        _attach(store.conn, db_copy, backup_key_hex)
-        try:
-            store.conn.execute("BEGIN")  # one read snapshot for counts, audit head and the copy
-            try:
-                counts = table_counts(store.conn)
-                head = store.one("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") or (0, audit.GENESIS)
-                version = schema_version(store.conn)
-                _export(store.conn)
-            finally:
-                store.conn.execute("COMMIT")
-        finally:
-            store.conn.execute("DETACH DATABASE backup_target")
+        if store.dialect == "postgres":
+            counts, head, version = _snapshot_rows(store, db_copy, backup_key_hex)
+        else:
+            counts, head, version = _snapshot_file(store, db_copy, backup_key_hex)
         progress(f"checksum of the copy ({db_copy.stat().st_size} bytes)")
         manifest = Manifest(
             format=FORMAT, backup_id="bak_" + secrets.token_hex(8), created_at=iso_ms(clock.now()),
@@ -177,6 +169,44 @@ def create_backup(store: Store, clock: Clock, output: Path, *, backup_key_hex: s
         output.unlink(missing_ok=True)
         raise
     return manifest
+
+
+def _snapshot_file(store: Store, db_copy: Path, backup_key_hex: str) -> tuple[dict[str, int], Any, int]:
+    _attach(store.conn, db_copy, backup_key_hex)
+    try:
+        store.conn.execute("BEGIN")  # one read snapshot for counts, audit head and the copy
+        try:
+            counts = table_counts(store.conn)
+            head = store.one("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") or (0, audit.GENESIS)
+            version = schema_version(store.conn)
+            _export(store.conn)
+        finally:
+            store.conn.execute("COMMIT")
+    finally:
+        store.conn.execute("DETACH DATABASE backup_target")
+    return counts, head, version
+
+
+def _snapshot_rows(store: Store, db_copy: Path, backup_key_hex: str) -> tuple[dict[str, int], Any, int]:
+    """The PostgreSQL store, row by row from one repeatable-read snapshot, into a SQLCipher copy of
+    the same schema: the archive is the same as the file's, and restores into either backend."""
+    from attunio.store.pg import PgStore
+    from attunio.store.transfer import copy_out, new_copy
+
+    assert isinstance(store, PgStore)
+    target = new_copy(db_copy, backup_key_hex)
+    try:
+        store.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            copy_out(store, target, SECRET_SETTINGS)
+            head = store.one("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") or (0, audit.GENESIS)
+        finally:
+            store.conn.execute("COMMIT")
+        return table_counts(target), head, schema_version(target)
+    except StoreError as exc:
+        raise BackupError(f"backup failed: {exc}") from None
+    finally:
+        target.close()
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:

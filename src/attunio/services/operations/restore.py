@@ -19,7 +19,16 @@ from attunio.clock import Clock
 from attunio.config import Settings
 from attunio.services.licensing import clock_mark
 from attunio.services.operations import audit
-from attunio.services.operations.backup import BackupError, Manifest, checkpoint, put_back, swap_in, verify_backup
+from attunio.services.operations.backup import (
+    BackupError,
+    Manifest,
+    Verified,
+    checkpoint,
+    put_back,
+    swap_in,
+    verify_backup,
+)
+from attunio.services.operations.instance import SECRET_SETTINGS
 from attunio.store import Store, StoreError, read_key
 
 LOCK_NAME = "serve.lock"
@@ -82,6 +91,12 @@ def restore(settings: Settings, clock: Clock, archive: Path, *, backup_key_hex: 
     if check_only:
         verified.path.unlink(missing_ok=True)
         return RestoreResult(verified.manifest, None, restored=False)
+    if settings.store.url:
+        try:
+            _restore_rows(settings, clock, verified, archive, actor, reason, step)
+        finally:
+            verified.path.unlink(missing_ok=True)
+        return RestoreResult(verified.manifest, None, restored=True)
     try:
         with exclusive(settings):
             current_mark = _checkpoint_current(settings)
@@ -110,6 +125,44 @@ def restore(settings: Settings, clock: Clock, archive: Path, *, backup_key_hex: 
     finally:
         verified.path.unlink(missing_ok=True)
     return RestoreResult(verified.manifest, aside, restored=True)
+
+
+def _restore_rows(settings: Settings, clock: Clock, verified: Verified, archive: Path, actor: str, reason: str,
+                  step: Callable[[str], None]) -> None:
+    """Into the PostgreSQL store: every table replaced in one transaction, refused while any replica
+    serves (each holds a shared advisory lock for its life; this takes it exclusively)."""
+    import sqlcipher3
+
+    from attunio.store.pg import PgStore
+    from attunio.store.transfer import copy_in
+
+    store = Store.open(settings)
+    assert isinstance(store, PgStore)
+    source = sqlcipher3.connect(str(verified.path), isolation_level=None)
+    try:
+        source.execute(f"PRAGMA key = \"x'{read_key(settings.key_file)}'\"")
+        current_mark = clock_mark.read_mark(store)
+        with store.write():
+            if not store.fence_off_replicas():
+                raise BackupError("a replica is serving from this database; stop every replica before restoring "
+                                  "(a backup can be taken while they serve, a restore cannot)")
+            step("database: replacing every table with the backup's rows, in one transaction")
+            copy_in(source, store, SECRET_SETTINGS)
+        source.close()
+        store.close()
+        store = Store.open(settings)  # also migrates a backup from an older release
+        with store.write():
+            kept = clock_mark.keep_later(store, current_mark)
+            audit.record(store, clock, actor=actor, action="backup.restore", object_type="backup",
+                         object_id=verified.manifest.backup_id, reason=reason,
+                         detail={"file": archive.name, "sha256": verified.manifest.db_sha256,
+                                 "created_at": verified.manifest.created_at,
+                                 "source_instance": verified.manifest.instance_id,
+                                 "schema_version": verified.manifest.schema_version,
+                                 "previous_store": None, "clock_mark_kept_from_replaced_store": kept})
+    finally:
+        source.close()
+        store.close()
 
 
 def _checkpoint_current(settings: Settings) -> datetime | None:
