@@ -238,7 +238,8 @@ async function audit(root) {
       h('td', {}, String(e.seq)), h('td', {}, when(e.at)), h('td', {}, e.actor), h('td', {}, e.action),
       h('td', {}, [e.objectType, e.objectId].filter(Boolean).join(' ')), h('td', {}, e.reason || ''),
       h('td', { class: 'detail' }, e.detail ? (typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail)) : '')));
-    if (append) body.append(...rows); else body.replaceChildren(...rows);
+    if (append) body.append(...rows);
+    else body.replaceChildren(...(rows.length ? rows : [h('tr', { 'data-empty': '' }, h('td', { colspan: '7' }, 'No entries match these filters.'))]));
     next = answer.next;
     more.hidden = next === null || next === undefined;
     const exportQuery = new URLSearchParams();
