@@ -180,7 +180,7 @@ def test_sign_in_keys_origins_revoke_usage_and_audit(console: Console, browser: 
     saved = b("click", selector=f"{row} form[data-form=origins] button",
               response=on("PUT", f"/admin/api/keys/{key_id}/origins"))
     assert saved["status"] == 200 and sorted(saved["body"]["allowedOrigins"]) == [EHR, "https://intranet.example.org"]
-    b("waitText", selector=row, text=EHR)
+    b("waitText", selector=f"{row} [data-field=origins-list]", text=EHR)
     after = preflight(base, EHR)
     assert after.status_code == 204 and after.headers["access-control-allow-origin"] == EHR
     # A bad origin is refused with the server's precise message, shown beside the field.
@@ -255,6 +255,20 @@ def test_sign_in_keys_origins_revoke_usage_and_audit(console: Console, browser: 
     b("waitGone", selector="table.audit tbody tr:not([data-action^='key.revoke'])")
     assert b("count", selector="table.audit tbody tr")["count"] >= 1
     assert "server decommissioned" in page_text(b)  # the reason typed in the confirm dialog
+    # By actor (any part of it), then a time range that holds nothing yet.
+    b("fill", selector="form[data-form=audit-filter] input >> nth=3", value="")
+    b("fill", selector="form[data-form=audit-filter] input >> nth=2", value="Sam Ortiz")
+    b("click", selector="form[data-form=audit-filter] button", response=on("GET", "/admin/api/audit"))
+    b("waitText", selector="table.audit tbody tr[data-action='app.create']", text="Sam Ortiz")
+    actors = b("texts", selector="table.audit tbody td:nth-child(3)")["texts"]
+    assert len(actors) >= 6 and all("Sam Ortiz" in a for a in actors), actors
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    b("fill", selector="form[data-form=audit-filter] input >> nth=0", value=tomorrow)
+    b("click", selector="form[data-form=audit-filter] button", response=on("GET", "/admin/api/audit"))
+    b("waitText", selector="table.audit tbody tr[data-empty]", text="No entries match")
+    b("fill", selector="form[data-form=audit-filter] input >> nth=0", value="")
+    b("fill", selector="form[data-form=audit-filter] input >> nth=2", value="")
+    b("click", selector="form[data-form=audit-filter] button", response=on("GET", "/admin/api/audit"))
     b.screenshot("06-audit", full_page=True)
     exported = b("download", selector="a:text-is('Export as JSON Lines')")
     lines = [json.loads(line) for line in Path(exported["path"]).read_text().splitlines() if line.strip()]
@@ -304,7 +318,7 @@ def test_compare_and_promote_as_a_reviewer_refused_as_an_admin(console: Console,
     promoted = b("click", selector=f"{engine} form[data-form=promote] button",
                  response=on("POST", "/admin/api/models/relapse_risk/promote"))
     assert promoted["status"] == 200, promoted
-    b("waitText", selector=engine, text="version 1")
+    b("waitText", selector=engine, text="Active: version 1")
     key = console.served.new_key()
     answer = httpx.post(base + "/v1/relapse/predict", timeout=30, headers={"Authorization": f"Bearer {key}"},
                         json={"avgSleepHours": 5.5, "daysSinceLastVisit": 70})
@@ -318,7 +332,7 @@ def test_compare_and_promote_as_a_reviewer_refused_as_an_admin(console: Console,
     reset = b("click", selector=f"{engine} form[data-form=reset] button",
               response=on("POST", "/admin/api/models/relapse_risk/reset"))
     assert reset["status"] == 200, reset
-    b("waitText", selector=engine, text="engine defaults")
+    b("waitText", selector=engine, text="Active: engine defaults")
     answer = httpx.post(base + "/v1/relapse/predict", timeout=30, headers={"Authorization": f"Bearer {key}"},
                         json={"avgSleepHours": 5.5, "daysSinceLastVisit": 70})
     assert answer.json()["data"]["model"]["source"] == "default"

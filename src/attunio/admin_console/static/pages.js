@@ -49,6 +49,10 @@ async function overview(root) {
 
 // --- Apps and keys --------------------------------------------------------------------------------
 
+function isAdmin() {
+  return Boolean(session.admin && session.admin.role === 'admin');
+}
+
 function originsList(textValue) {
   return textValue.split(/[\s,]+/).map((o) => o.trim()).filter(Boolean);
 }
@@ -157,6 +161,7 @@ async function keys(root) {
       createKeyForm(app, refresh, reveal))) : [h('p', {}, 'No apps yet.')]));
   };
   const name = h('input', { type: 'text', required: true, maxlength: '100' });
+  if (!isAdmin()) root.append(h('p', { class: 'hint' }, 'Apps and keys are managed by an admin; as a reviewer you see them, and the appliance refuses changes.'));
   root.append(revealed, form({ class: 'card inline', 'data-form': 'create-app' }, [field('New app name', name), h('button', { type: 'submit' }, 'Create app')], async () => {
     await api('POST', '/apps', { name: name.value.trim() });
     announce(`App ${name.value.trim()} created.`);
@@ -187,7 +192,9 @@ async function usage(root) {
         ['Overage', h('span', { 'data-field': 'overage' }, number(u.overage))],
         ['Sandbox (test keys)', h('span', { 'data-field': 'sandbox' }, `${number(u.sandbox && u.sandbox.used)} calls this month; daily limit ${number(u.sandbox && u.sandbox.limit)}`)]])),
       section('Report', h('p', {}, 'The signed monthly usage report, the file `attunio usage report` writes:'),
-        h('a', { href: `/admin/api/usage/report?month=${encodeURIComponent(u.month || month.value)}`, class: 'button', download: '' }, `Download the ${u.month || month.value} report`))),
+        isAdmin()
+          ? h('a', { href: `/admin/api/usage/report?month=${encodeURIComponent(u.month || month.value)}`, class: 'button', download: '' }, `Download the ${u.month || month.value} report`)
+          : h('p', { class: 'hint' }, 'Signing a report is an admin\u2019s task; sign in as an admin to download it.'))),
       meter('Calls against the monthly allowance', u.used || 0, u.allowance || 0),
       barChart('Calls per day', days.map((d) => d.date.slice(5)), days.map((d) => d.calls),
         { limit: dailyShare, limitLabel: dailyShare ? `even daily share ${number(Math.round(dailyShare))}` : '' }),
@@ -231,7 +238,8 @@ async function audit(root) {
       h('td', {}, String(e.seq)), h('td', {}, when(e.at)), h('td', {}, e.actor), h('td', {}, e.action),
       h('td', {}, [e.objectType, e.objectId].filter(Boolean).join(' ')), h('td', {}, e.reason || ''),
       h('td', { class: 'detail' }, e.detail ? (typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail)) : '')));
-    if (append) body.append(...rows); else body.replaceChildren(...rows);
+    if (append) body.append(...rows);
+    else body.replaceChildren(...(rows.length ? rows : [h('tr', { 'data-empty': '' }, h('td', { colspan: '7' }, 'No entries match these filters.'))]));
     next = answer.next;
     more.hidden = next === null || next === undefined;
     const exportQuery = new URLSearchParams();
