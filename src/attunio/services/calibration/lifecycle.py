@@ -173,8 +173,8 @@ class Calibration:
         if not reason.strip():
             raise InvalidInput("give a reason (--reason); it goes into the audit trail")
         if licence_number is not None and licence_number.strip() != (reviewer.licence_number or ""):
-            raise Forbidden(f"that licence number is not the one registered for {reviewer.id}; "
-                            "give your own clinical licence number")
+            raise InvalidInput(f"that licence number is not the one registered for {reviewer.id}; "
+                               "give your own clinical licence number")
         return reviewer
 
     def _activate(self, engine: str, version: int | None, action: str, reviewer: Admin, reason: str) -> None:
