@@ -89,9 +89,9 @@ def _failures(exc: BaseException) -> list[BaseException]:
 def test_the_property_fails_on_a_broken_engine(breaks: Callable[[pytest.MonkeyPatch], None],
                                                prop: Callable[[], None], monkeypatch: pytest.MonkeyPatch) -> None:
     # The property itself runs on the real engine in its own module. Here: find a counterexample and
-    # stop (no shrinking, nothing saved), so the check costs seconds.
+    # stop (no shrinking, nothing saved, the same examples every run), so the check costs seconds.
     found = settings(getattr(prop, "_hypothesis_internal_use_settings"), phases=[Phase.generate], database=None,
-                     report_multiple_bugs=False)
+                     derandomize=True, max_examples=2000, report_multiple_bugs=False)
     monkeypatch.setattr(prop, "_hypothesis_internal_use_settings", found)
     breaks(monkeypatch)
     with pytest.raises(BaseException) as caught:  # hypothesis may group several failures
