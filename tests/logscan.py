@@ -1,9 +1,9 @@
 """What the session-end log scan looks for in everything a served appliance printed.
 
 A line is a problem when it is not a JSON object of the documented fields, or when it holds
-anything key-shaped (`att_sk_test_` followed by key characters), any key or token issued in the
-session, the sentinel tests put in bodies, headers, paths and `sessionRef`s, or a request field name
-(which would mean a body was logged).
+anything key-shaped (`att_sk_test_` or a console cookie `att_sess_` followed by key characters), any
+key, token, session cookie or CSRF token issued in the session, the sentinel tests put in bodies,
+headers, paths and `sessionRef`s, or a request field name (which would mean a body was logged).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ FIGURES: dict[str, object] = {}
 SENTINEL = "zzLEAKzz"
 ALLOWED_FIELDS = {"time", "level", "logger", "pid", "message", "request_id", "method", "path", "status", "duration_ms",
                   "app", "key_prefix", "error_type", "where"}
-KEY_SHAPED = re.compile(r"att_(?:sk|pk)_(?:test|live)_[0-9A-Za-z]|att_admin_[0-9A-Za-z]")
+KEY_SHAPED = re.compile(r"att_(?:sk|pk)_(?:test|live)_[0-9A-Za-z]|att_admin_[0-9A-Za-z]|att_sess_[0-9a-f]")
 
 
 def body_field_names() -> set[str]:
@@ -52,7 +52,7 @@ def body_field_names() -> set[str]:
 
 def _tails(secrets: Iterable[str]) -> list[str]:
     """The random part of each key: what a leak would show even if the prefix were trimmed."""
-    return [s[s.rindex("_") + 1:][:20] for s in secrets if "_" in s]
+    return [s[s.rindex("_") + 1:][:20] if "_" in s else s[:20] for s in secrets]  # CSRF tokens have no "_"
 
 
 def scan(paths: Iterable[Path], secrets: Iterable[str]) -> tuple[list[str], int]:

@@ -70,6 +70,7 @@ def test_a_console_session_over_tls_and_the_cli_on_the_same_instance(serve_appli
     logs = served.logs()
     for secret in (cookie, csrf, token, made["secret"], rotated["key"]["key"]):
         assert secret not in logs and secret[-20:] not in logs
-    # Admin paths with an id in them are routes, logged as sent (ids are not secrets), not as unrouted text.
+    # Admin paths with an id in them are logged as their route, never with the segment the client sent.
     paths = {line["path"] for line in served.access_lines()}
-    assert f"/admin/api/apps/{app['id']}/keys" in paths and "/admin/[unrouted]" not in paths
+    assert "/admin/api/apps/{app_id}/keys" in paths and "/admin/[unrouted]" not in paths
+    assert not any(app["id"] in p or key_id in p for p in paths)

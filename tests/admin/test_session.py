@@ -152,3 +152,37 @@ def test_failed_sign_ins_are_throttled_per_address(instance: Instance) -> None:
         assert client.post("/admin/api/session", json=wrong).headers["retry-after"] == "300"
         instance.clock.advance(minutes=5)
         assert client.post("/admin/api/session", json={"token": instance.tokens["admin"]}).status_code == 200
+
+
+def test_every_worker_counts_the_same_failures(instance: Instance) -> None:
+    """Two apps on two connections to one store file, as two worker processes have."""
+    from litestar.testing import TestClient
+
+    from attunio.api.app import create_app
+    from attunio.store import Store
+
+    second_store = Store.open(instance.settings)
+    second = create_app(instance.settings, second_store, instance.clock)
+    wrong = {"token": "att_admin_" + "x" * 36}
+    with instance.client() as one, TestClient(second, base_url=BASE_URL) as two:
+        for client in (one, two, one, two, one):
+            assert client.post("/admin/api/session", json=wrong).status_code == 401
+        for client in (one, two):
+            answer = client.post("/admin/api/session", json={"token": instance.tokens["admin"]})
+            assert answer.status_code == 429, answer.text
+    second_store.close()
+
+
+def test_a_session_is_the_same_in_every_worker(instance: Instance, console: Console) -> None:
+    from litestar.testing import TestClient
+
+    from attunio.api.app import create_app
+    from attunio.store import Store
+
+    second_store = Store.open(instance.settings)
+    with TestClient(create_app(instance.settings, second_store, instance.clock), base_url=BASE_URL) as two:
+        two.cookies.set("attunio_admin", console.client.cookies["attunio_admin"])
+        assert two.get("/admin/api/session").json()["csrfToken"] == console.csrf
+        assert two.delete("/admin/api/session", headers={"X-CSRF-Token": console.csrf}).status_code == 204
+    assert console.get("/admin/api/session").status_code == 401
+    second_store.close()

@@ -30,6 +30,7 @@ access_log = AccessLog("attunio.access")
 KEY_IN_PATH = re.compile(r"(att_(?:sk|pk)_(?:test|live)_|att_admin_)[^/]*")
 UNROUTED = "[unrouted]"
 PARAMETER = re.compile(r"\{[^}]*\}")
+TYPE_SUFFIX = re.compile(r":\w+\}")  # `{key_id:str}` as logged: `{key_id}`
 API_PREFIXES = ("/v1/", "/admin/api/")  # answers that carry Cache-Control: no-store
 # nginx's "client closed request": no answer was sent because the client left mid-body.
 CLIENT_CLOSED = 499
@@ -71,7 +72,7 @@ class Edge:
         # pattern where each parameter is one path segment.
         self.methods = {p: m for p, m in methods.items() if "{" not in p}
         self.templated = [(re.compile(PARAMETER.sub("[^/]+", re.escape(p).replace(r"\{", "{").replace(r"\}", "}"))
-                                      + "$"), m) for p, m in methods.items() if "{" in p]
+                                      + "$"), m, p) for p, m in methods.items() if "{" in p]
         # Only paths the appliance serves are logged as sent; any other path is client-chosen text
         # (a patient name, a key) and is logged as its first known segment and a marker.
         self.first_segments = {p.split("/")[1] for p in methods}
@@ -127,7 +128,7 @@ class Edge:
         path = path.rstrip("/") or "/"
         found = self.methods.get(path)
         if found is None:
-            for pattern, methods in self.templated:
+            for pattern, methods, _ in self.templated:
                 if pattern.match(path):
                     return methods
         return found
@@ -151,6 +152,12 @@ class Edge:
         fixed = self.logged_as.get(path)
         if fixed is not None:
             return fixed
+        if path.startswith("/admin/"):
+            # An admin path is logged as its route (`/admin/api/keys/{key_id}/revoke`): the ids are
+            # in the audit trail, and a segment a client typed never reaches the log.
+            for pattern, _, template in self.templated:
+                if pattern.match(path.rstrip("/")):
+                    return TYPE_SUFFIX.sub("}", template)
         if self.methods_for(path) is not None:
             return KEY_IN_PATH.sub(r"\1[redacted]", path)
         first = path.split("/")[1] if path.startswith("/") else ""
