@@ -61,6 +61,12 @@ class GroupCommit:
 
     def _flush(self) -> None:
         batch, self._pending = self._pending, {}
+        if self.store.dialect == "postgres":
+            # Replicas lock counter rows in one order (by what is counted, a tuple key), so two
+            # batches never wait on each other's rows in a cycle; other writes keep their order.
+            # The file has one write lock and keeps submission order throughout.
+            order = {key: (0, repr(key), 0) if isinstance(key, tuple) else (1, "", i) for i, key in enumerate(batch)}
+            batch = dict(sorted(batch.items(), key=lambda item: order[item[0]]))
         entries = list(batch.values())
         try:
             with self.store.write(counters_only=self.counters_only) as conn:

@@ -218,11 +218,8 @@ class PgStore(Store):
 
     def check_key(self) -> None:
         """The key file opens this database's sealed secrets (else: another instance's key)."""
-        from attunio.services.operations.instance import HMAC_SECRET
-
-        row = self.one("SELECT value FROM settings WHERE key = ?", (HMAC_SECRET,))
-        if row is not None:
-            self.sealer.open(HMAC_SECRET, str(row[0]))
+        for name, value in self.query("SELECT key, value FROM settings WHERE value LIKE 'sealed:v1:%' ORDER BY key"):
+            self.sealer.open(str(name), str(value))
 
     # -- connections ------------------------------------------------------------------------
     def _connection(self) -> psycopg.Connection[Any]:
