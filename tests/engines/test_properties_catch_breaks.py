@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from hypothesis import Phase, settings
+from break_runner import Break, assert_fails_on, case_id
 from tests.engines import test_trajectory_properties as properties
 
 from attunio.engines import relapse, relapse_symptoms, vector
@@ -66,7 +66,7 @@ def _jitter(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(relapse, "round_int", lambda value: real(value) + next(calls) % 2)
 
 
-BREAKS: list[tuple[Callable[[pytest.MonkeyPatch], None], Callable[[], None]]] = [
+BREAKS: list[tuple[Break, Callable[[], None]]] = [
     (_last_two, properties.test_appending_an_administration_at_least_as_bad_never_lowers_risk),
     (_last_two, properties.test_measuring_the_same_trajectory_more_often_never_lowers_risk),
     (_no_polarity, properties.test_raising_a_score_never_lowers_risk),
@@ -78,22 +78,7 @@ BREAKS: list[tuple[Callable[[pytest.MonkeyPatch], None], Callable[[], None]]] = 
 ]
 
 
-def _failures(exc: BaseException) -> list[BaseException]:
-    """Hypothesis reports distinct failures together as an exception group."""
-    if isinstance(exc, BaseExceptionGroup):
-        return [leaf for inner in exc.exceptions for leaf in _failures(inner)]
-    return [exc]
-
-
-@pytest.mark.parametrize(("breaks", "prop"), BREAKS, ids=[f"{b.__name__[1:]}-{p.__name__[5:]}" for b, p in BREAKS])
-def test_the_property_fails_on_a_broken_engine(breaks: Callable[[pytest.MonkeyPatch], None],
-                                               prop: Callable[[], None], monkeypatch: pytest.MonkeyPatch) -> None:
-    # The property itself runs on the real engine in its own module. Here: find a counterexample and
-    # stop (no shrinking, nothing saved, the same examples every run), so the check costs seconds.
-    found = settings(getattr(prop, "_hypothesis_internal_use_settings"), phases=[Phase.generate], database=None,
-                     derandomize=True, max_examples=2000, report_multiple_bugs=False)
-    monkeypatch.setattr(prop, "_hypothesis_internal_use_settings", found)
-    breaks(monkeypatch)
-    with pytest.raises(BaseException) as caught:  # hypothesis may group several failures
-        prop()
-    assert all(isinstance(e, AssertionError) for e in _failures(caught.value)), caught.value
+@pytest.mark.parametrize(("breaks", "prop"), BREAKS, ids=[case_id(b, p) for b, p in BREAKS])
+def test_the_property_fails_on_a_broken_engine(breaks: Break, prop: Callable[[], None],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    assert_fails_on(breaks, prop, monkeypatch)
