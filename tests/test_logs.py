@@ -85,7 +85,7 @@ FIELDS = {"request_id": "req_1", "method": "POST", "path": "/v1/dmse/analyze", "
 def configured() -> Iterator[Configured]:
     """The appliance's own logging set-up (`log_config`), writing to a stream the test reads; the
     loggers it touches are put back as they were afterwards."""
-    names = ("attunio", "uvicorn", "uvicorn.access")
+    names = ("", "attunio", "uvicorn", "uvicorn.access")  # "" is the root logger
     before = {name: (list(logging.getLogger(name).handlers), logging.getLogger(name).level,
                      logging.getLogger(name).propagate) for name in names}
     configure("info")
@@ -207,6 +207,15 @@ def test_any_other_logging_set_up_gets_a_real_record(configured: Configured) -> 
     finally:
         log.filters.clear()
     assert len(_lines(stream)) == 1  # the filter was honoured
+
+
+def test_a_library_warning_is_a_json_line_too(configured: Configured) -> None:
+    _, stream = configured
+    logging.getLogger("psycopg.pool").warning("reconnection attempt in pool %r failed", "attunio")
+    logging.getLogger("psycopg.pool").info("not below WARNING")
+    [line] = _lines(stream)
+    assert line["logger"] == "psycopg.pool" and line["level"] == "warning", line
+    assert line["message"] == "reconnection attempt in pool 'attunio' failed"
 
 
 def test_no_access_line_below_its_level(configured: Configured) -> None:

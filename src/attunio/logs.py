@@ -229,6 +229,9 @@ def log_config(level: str) -> dict[str, Any]:
             # uvicorn's own access line would repeat ours, without the request id.
             "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
         },
+        # A library's own warnings (the PostgreSQL pool reconnecting, say) are JSON lines too, so
+        # the hospital's log pipeline never meets a plain-text line.
+        "root": {"handlers": ["default"], "level": "WARNING"},
     }
 
 
