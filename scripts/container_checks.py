@@ -243,7 +243,9 @@ def check_image_contents() -> None:
     if problems:
         raise CheckFailed("; ".join(problems))
     imports = in_container(
+        # psycopg first: its binary build refuses to be imported on its own, only through psycopg.
         "import importlib, pathlib, sys\n"
+        "import psycopg\n"
         "site = pathlib.Path('/opt/attunio/lib/python3.11/site-packages')\n"
         "bad = []\n"
         "count = 0\n"
