@@ -1,7 +1,8 @@
 """Admission and metering on the request path: sandbox quota for test keys, license for live keys.
 
-`Billing.admit` runs before the engine and returns a verdict (`SandboxAdmitted`, `QuotaUsedUp`,
-`LiveAdmitted`, `LiveRefused`); the HTTP layer decides what status and headers each becomes.
+`Billing.admit` runs before the engine and gives a verdict (`SandboxAdmitted`, `QuotaUsedUp`,
+`LiveAdmitted`, `LiveRefused`; a sandbox call's once its write is committed); the HTTP layer
+decides what status and headers each becomes.
 `record` runs after a successful answer and before it is sent, so a counted call is never lost.
 
 Which requests count. Sandbox: every request with a test key that is authenticated, well formed
@@ -72,8 +73,10 @@ class Billing:
     def license_state(self, now: datetime | None = None) -> LicenseState:
         return self.gate.state(now)
 
-    async def admit(self, principal: Principal, now: datetime) -> Verdict:
-        """The sandbox quota (one write, awaited until committed) or the license (reads only)."""
+    def admit(self, principal: Principal, now: datetime) -> Verdict | asyncio.Future[Verdict]:
+        """A live key's verdict from the license, at once (reads only); a test key's from the sandbox
+        quota, as a future set once its write is committed. A future rather than a coroutine: a
+        sandbox call then stays suspended one level less deep across the commit."""
         if principal.mode == "live":
             state = self.gate.verdict(now)
             if state.status == "refused":
@@ -81,17 +84,17 @@ class Billing:
             return _LIVE_ADMITTED if state.status != "grace" else LiveAdmitted(grace=state)
         at = self.mark.effective(now)
         app_id, day, quota = principal.app_id, self._days.day(at), self.quota
+        reset = self._days.seconds_left(at)
 
-        def take(_conn: Any, n: int) -> list[int | None]:
+        def take(_conn: Any, n: int) -> list[Verdict]:
             served = take_sandbox_many(self.store, app_id, day, quota, n)
             self.mark.advance(now)
-            return served
+            return [QuotaUsedUp(limit=quota, reset_seconds=reset) if s is None
+                    else SandboxAdmitted(limit=quota, remaining=quota - s, reset_seconds=reset) for s in served]
 
-        served: int | None = await self.group.submit_merged(("sandbox", app_id, day), take)
-        reset = self._days.seconds_left(at)
-        if served is None:
-            return QuotaUsedUp(limit=quota, reset_seconds=reset)
-        return SandboxAdmitted(limit=quota, remaining=quota - served, reset_seconds=reset)
+        # The reset is part of what is merged, so every call's verdict carries its own instant's
+        # reset: calls of a turn that straddle a second are counted as two merged writes, in order.
+        return self.group.submit_merged(("sandbox", app_id, day, reset), take)
 
     def record(self, principal: Principal, endpoint: str, now: datetime) -> asyncio.Future[None] | None:
         """The live call's count, to await before answering; None for a sandbox call (counted at
