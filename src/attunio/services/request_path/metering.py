@@ -54,6 +54,11 @@ class UtcDay:
         self._bounds(moment)
         return _whole_seconds_until(self._end, moment)
 
+    def day_and_seconds_left(self, moment: datetime) -> tuple[str, int]:
+        """Both at once, as a sandbox admission needs them: the bounds are checked once."""
+        self._bounds(moment)
+        return self._text, _whole_seconds_until(self._end, moment)
+
 
 _SANDBOX_ROW = "SELECT count FROM sandbox_daily WHERE app_id = ? AND day = ?"
 _SANDBOX_ADD_IF_FITS = (
