@@ -76,7 +76,9 @@ def run(args: tuple[Path, str, int, Any]) -> list[float]:
     )
     async def one() -> None:
         now = billing.clock.now()
-        await billing.admit(who, now)
+        verdict = billing.admit(who, now)
+        if isinstance(verdict, asyncio.Future):
+            await verdict
         counted = billing.record(who, "dmse_signals", now)
         if counted is not None:
             await counted

@@ -69,9 +69,15 @@ def billing(billing_store: Store, billing_settings: Settings, clock: FakeClock) 
     return Billing(billing_store, billing_settings, clock)
 
 
+async def verdict_of(billing: Billing, who: Principal) -> Verdict:
+    """A call's verdict as the request path awaits it: a sandbox call's once its write is committed."""
+    verdict = billing.admit(who, billing.clock.now())
+    return await verdict if isinstance(verdict, asyncio.Future) else verdict
+
+
 def admit(billing: Billing, who: Principal) -> Verdict:
     """One call's admission, committed before it returns (its own event-loop turn)."""
-    return asyncio.run(billing.admit(who, billing.clock.now()))
+    return asyncio.run(verdict_of(billing, who))
 
 
 def record(billing: Billing, who: Principal, endpoint: str) -> None:
@@ -296,11 +302,11 @@ def test_a_worker_started_on_a_wound_back_clock_uses_the_persisted_mark_for_sand
 
 def _admit_all(billing: Billing, calls: int, app: str = "app_1") -> list[Verdict]:
     async def main() -> list[Verdict]:
-        return await asyncio.gather(*(billing.admit(principal(app=app), billing.clock.now()) for _ in range(calls)))
+        return await asyncio.gather(*(verdict_of(billing, principal(app=app)) for _ in range(calls)))
     return asyncio.run(main())
 
 
-def test_one_turn_of_sandbox_calls_is_one_statement_pair_and_stops_exactly_at_the_quota(
+def test_one_turn_of_sandbox_calls_is_one_merged_write_and_stops_exactly_at_the_quota(
     billing: Billing, billing_store: Store
 ) -> None:
     assert len([a for a in _admit_all(billing, 480) if isinstance(a, SandboxAdmitted)]) == 480

@@ -21,6 +21,7 @@ def test_a_stream_of_instants_gets_each_ones_own_day_and_seconds_left(moments: l
     for moment in moments:
         assert days.day(moment) == utc_day(moment)
         assert days.seconds_left(moment) == seconds_to_next_utc_day(moment)
+        assert days.day_and_seconds_left(moment) == (utc_day(moment), seconds_to_next_utc_day(moment))
 
 
 def test_the_last_microsecond_of_a_day_and_the_first_of_the_next() -> None:

@@ -108,6 +108,23 @@ def test_submissions_of_one_key_run_as_one_call_and_keep_their_order(counter: St
     assert dict(counter.query("SELECT name, n FROM counter")) == {"e": 30, "f": 5, "g": 1}
 
 
+def test_joining_a_pending_merged_write_is_submitting_to_it_and_nothing_pending_is_none(counter: Store) -> None:
+    group = GroupCommit(counter)
+    calls: list[int] = []
+
+    async def main() -> tuple[Any, list[int]]:
+        alone = group.join("j")  # nothing pending yet for this key
+        first = group.submit_merged("j", counted("j", calls))
+        joined = [group.join("j") for _ in range(4)]
+        return alone, await asyncio.gather(first, *joined)
+
+    alone, results = asyncio.run(main())
+    assert alone is None
+    assert results == [1, 2, 3, 4, 5]
+    assert calls == [5]  # the first submission's write ran once for all five
+    assert group.batches == 1 and group.writes == 5
+
+
 def test_a_merged_write_that_fails_together_is_run_alone_for_each_caller(counter: Store) -> None:
     group = GroupCommit(counter)
     calls: list[int] = []

@@ -2,21 +2,44 @@
 
 from __future__ import annotations
 
+from attunio.api.envelope import RawHeaders, raw_name
 from attunio.errors import ApiError
 from attunio.services.licensing.evaluate import LicenseState
 from attunio.services.request_path.billing import LiveAdmitted, LiveRefused, QuotaUsedUp, SandboxAdmitted, Verdict
 
 LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER = "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"
 GRACE_HEADER = "Attunio-License-Warning"
+_REMAINING_RAW = raw_name(REMAINING_HEADER)
 
 
-def admission_headers(verdict: Verdict) -> dict[str, str] | None:
-    """The headers of an admitted call, or the refusal raised as the envelope's error."""
+class _Pair:
+    """One header's ASGI pair for the value it last had: the limit is a setting and the reset moves
+    once a second, so each sandbox call would otherwise format and encode the same value again."""
+
+    __slots__ = ("last", "name")
+
+    def __init__(self, name: str) -> None:
+        self.name = raw_name(name)
+        self.last: tuple[int, tuple[bytes, bytes]] = (-1, (self.name, b"-1"))
+
+    def of(self, value: int) -> tuple[bytes, bytes]:
+        last = self.last  # one read: the value and its pair always agree
+        if last[0] != value:
+            last = self.last = (value, (self.name, b"%d" % value))
+        return last[1]
+
+
+_LIMIT, _RESET = _Pair(LIMIT_HEADER), _Pair(RESET_HEADER)
+
+
+def admission_headers(verdict: Verdict) -> RawHeaders | None:
+    """The headers of an admitted call as ASGI pairs, or the refusal raised as the envelope's error."""
     if isinstance(verdict, SandboxAdmitted):
-        return {LIMIT_HEADER: str(verdict.limit), REMAINING_HEADER: str(verdict.remaining),
-                RESET_HEADER: str(verdict.reset_seconds)}
+        return [_LIMIT.of(verdict.limit), (_REMAINING_RAW, b"%d" % verdict.remaining), _RESET.of(verdict.reset_seconds)]
     if isinstance(verdict, LiveAdmitted):
-        return None if verdict.grace is None else {GRACE_HEADER: grace_warning(verdict.grace)}
+        if verdict.grace is None:
+            return None
+        return [(raw_name(GRACE_HEADER), grace_warning(verdict.grace).encode("latin-1"))]
     if isinstance(verdict, QuotaUsedUp):
         reset = str(verdict.reset_seconds)
         raise ApiError(

@@ -64,7 +64,8 @@ def engine_route(spec: EngineSpec, runtime: Runtime) -> ASGIRouteHandler:
             status = 200
         except ApiError as exc:
             status = exc.status
-            data, extra = envelope.error_parts(exc, context)
+            data, refusal = envelope.error_parts(exc, context)
+            extra = envelope.raw_headers(refusal)
         except ClientDisconnected:
             context.disconnected = True  # nobody to answer; the access log records a client error
             return

@@ -25,6 +25,7 @@ JSON = "application/json"
 _JSON_TYPE = (b"content-type", b"application/json")
 SERVER_ERROR_MESSAGE = ERROR_CODES["server_error"][1]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+RawHeaders = list[tuple[bytes, bytes]]  # name (lower case) and value, as ASGI sends them
 
 
 def error_parts(exc: ApiError, context: RequestContext) -> tuple[bytes, dict[str, str]]:
@@ -47,10 +48,15 @@ def raw_name(name: str) -> bytes:
 _RAW_NAMES: dict[str, bytes] = {}
 
 
-async def send_json(send: Send, status: int, body: bytes, headers: dict[str, str] | None) -> None:
+def raw_headers(headers: dict[str, str]) -> RawHeaders:
+    """Headers as the ASGI pairs `send_json` sends."""
+    return [(raw_name(k), v.encode("latin-1")) for k, v in headers.items()]
+
+
+async def send_json(send: Send, status: int, body: bytes, headers: RawHeaders | None) -> None:
     """A complete JSON answer as the two ASGI messages, for routes that answer in plain ASGI."""
-    raw = [(raw_name(k), v.encode("latin-1")) for k, v in headers.items()] if headers else []
-    raw += [_JSON_TYPE, (b"content-length", str(len(body)).encode())]
+    length = (b"content-length", b"%d" % len(body))
+    raw = [*headers, _JSON_TYPE, length] if headers else [_JSON_TYPE, length]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
 

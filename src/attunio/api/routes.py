@@ -5,6 +5,7 @@ Each handler maps: authorize, decode, admit, run the engine, record, encode.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from litestar import Request, Response, get
 from attunio.api.admission import admission_headers
 from attunio.api.auth import authorize, cors_headers
 from attunio.api.context import RequestContext, context_of
+from attunio.api.envelope import RawHeaders, raw_headers
 from attunio.api.runtime import Runtime
 from attunio.api.wire import read_headers
 from attunio.clock import iso_ms
@@ -46,9 +48,9 @@ def require_json(content_type: str | None) -> None:
 
 
 async def answer(runtime: Runtime, spec: EngineSpec, principal: Principal, body: bytes,
-                 context: RequestContext, now: datetime) -> tuple[bytes, dict[str, str] | None]:
+                 context: RequestContext, now: datetime) -> tuple[bytes, RawHeaders | None]:
     """Everything after the body is read: decode, admit, engine, record. Returns the `200` body and
-    its extra headers; the call is committed before the answer exists outside this function. The
+    its extra headers (as ASGI pairs); the call is committed before the answer exists outside this function. The
     quota and meter writes are shared with the other requests of the same event-loop turn (see
     `services/request_path/billing.py`)."""
     try:
@@ -56,14 +58,17 @@ async def answer(runtime: Runtime, spec: EngineSpec, principal: Principal, body:
     except RequestInvalid as exc:
         issues = [{"path": i.path, "message": i.message} for i in exc.issues]
         raise ApiError("invalid_request", exc.message, issues=issues) from None
-    headers = admission_headers(await runtime.billing.admit(principal, now))
+    verdict = runtime.billing.admit(principal, now)
+    if isinstance(verdict, asyncio.Future):  # a sandbox call: decided once its quota write is committed
+        verdict = await verdict
+    headers = admission_headers(verdict)
     model, params = runtime.models.active(spec.key)
     data = _encode({"ok": True, "data": spec.analyze(request, params, now, model)})
     counted = runtime.billing.record(principal, spec.key, now)
     if counted is not None:
         await counted
     if context.cors_origin is not None:
-        headers = {**(headers or {}), **cors_headers(context.cors_origin)}
+        headers = [*(headers or ()), *raw_headers(cors_headers(context.cors_origin))]
     return data, headers
 
 

@@ -59,6 +59,17 @@ class GroupCommit:
             entry[1].append(future)
         return future
 
+    def join(self, key: Hashable) -> asyncio.Future[Any] | None:
+        """Join the merged write of `key` already pending in the next group transaction, as
+        `submit_merged` would; None when there is none yet. Callers after a turn's first then need
+        not build a write that would never run."""
+        entry = self._pending.get(key)
+        if entry is None:
+            return None
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        entry[1].append(future)
+        return future
+
     def _flush(self) -> None:
         batch, self._pending = self._pending, {}
         if self.store.dialect == "postgres":

@@ -1,7 +1,8 @@
 """Admission and metering on the request path: sandbox quota for test keys, license for live keys.
 
-`Billing.admit` runs before the engine and returns a verdict (`SandboxAdmitted`, `QuotaUsedUp`,
-`LiveAdmitted`, `LiveRefused`); the HTTP layer decides what status and headers each becomes.
+`Billing.admit` runs before the engine and gives a verdict (`SandboxAdmitted`, `QuotaUsedUp`,
+`LiveAdmitted`, `LiveRefused`; a sandbox call's once its write is committed); the HTTP layer
+decides what status and headers each becomes.
 `record` runs after a successful answer and before it is sent, so a counted call is never lost.
 
 Which requests count. Sandbox: every request with a test key that is authenticated, well formed
@@ -30,6 +31,7 @@ from attunio.services.request_path.access import Principal
 from attunio.services.request_path.license_gate import HighWaterMark, LicenseGate
 from attunio.services.request_path.metering import UtcDay, count_live, take_sandbox_many
 from attunio.store import GroupCommit, Store
+from attunio.store.group_commit import MergedWrite
 
 
 class SandboxAdmitted(Struct, frozen=True):
@@ -72,26 +74,36 @@ class Billing:
     def license_state(self, now: datetime | None = None) -> LicenseState:
         return self.gate.state(now)
 
-    async def admit(self, principal: Principal, now: datetime) -> Verdict:
-        """The sandbox quota (one write, awaited until committed) or the license (reads only)."""
+    def admit(self, principal: Principal, now: datetime) -> Verdict | asyncio.Future[Verdict]:
+        """A live key's verdict from the license, at once (reads only); a test key's from the sandbox
+        quota, as a future set once its write is committed. A future rather than a coroutine: a
+        sandbox call then stays suspended one level less deep across the commit."""
         if principal.mode == "live":
             state = self.gate.verdict(now)
             if state.status == "refused":
                 return LiveRefused(state)
             return _LIVE_ADMITTED if state.status != "grace" else LiveAdmitted(grace=state)
         at = self.mark.effective(now)
-        app_id, day, quota = principal.app_id, self._days.day(at), self.quota
+        day, reset = self._days.day_and_seconds_left(at)
+        # The reset is part of what is merged, so every call's verdict carries its own instant's
+        # reset: calls of a turn that straddle a second are counted as two merged writes, in order.
+        key = ("sandbox", principal.app_id, day, reset)
+        joined = self.group.join(key)
+        if joined is not None:
+            return joined
+        return self.group.submit_merged(key, self._take(principal.app_id, day, reset, now))
 
-        def take(_conn: Any, n: int) -> list[int | None]:
+    def _take(self, app_id: str, day: str, reset: int, now: datetime) -> MergedWrite:
+        quota = self.quota
+
+        def take(_conn: Any, n: int) -> list[Verdict]:
             served = take_sandbox_many(self.store, app_id, day, quota, n)
             self.mark.advance(now)
-            return served
+            # Positional: a Struct built from positional arguments skips matching keyword names.
+            return [QuotaUsedUp(quota, reset) if s is None else SandboxAdmitted(quota, quota - s, reset)
+                    for s in served]
 
-        served: int | None = await self.group.submit_merged(("sandbox", app_id, day), take)
-        reset = self._days.seconds_left(at)
-        if served is None:
-            return QuotaUsedUp(limit=quota, reset_seconds=reset)
-        return SandboxAdmitted(limit=quota, remaining=quota - served, reset_seconds=reset)
+        return take
 
     def record(self, principal: Principal, endpoint: str, now: datetime) -> asyncio.Future[None] | None:
         """The live call's count, to await before answering; None for a sandbox call (counted at
@@ -99,13 +111,19 @@ class Billing:
         if principal.mode != "live":
             return None
         app_id, key_id, day = principal.app_id, principal.key_id, self._days.day(self.mark.effective(now))
+        key = ("live", app_id, key_id, endpoint, day)
+        joined = self.group.join(key)
+        if joined is not None:
+            return joined
+        return self.group.submit_merged(key, self._count(app_id, key_id, endpoint, day, now))
 
+    def _count(self, app_id: str, key_id: str, endpoint: str, day: str, now: datetime) -> MergedWrite:
         def count(_conn: Any, n: int) -> list[None]:
             count_live(self.store, app_id, key_id, endpoint, day, n)
             self.mark.advance(now)
             return [None] * n
 
-        return self.group.submit_merged(("live", app_id, key_id, endpoint, day), count)
+        return count
 
 
 def license_report(state: LicenseState) -> tuple[dict[str, Any], list[str]]:

@@ -54,8 +54,19 @@ class UtcDay:
         self._bounds(moment)
         return _whole_seconds_until(self._end, moment)
 
+    def day_and_seconds_left(self, moment: datetime) -> tuple[str, int]:
+        """Both at once, as a sandbox admission needs them: the bounds are checked once, inline."""
+        if not self._start <= moment < self._end:
+            self._bounds(moment)
+        return self._text, _whole_seconds_until(self._end, moment)
+
 
 _SANDBOX_ROW = "SELECT count FROM sandbox_daily WHERE app_id = ? AND day = ?"
+_SANDBOX_ADD_IF_FITS = (
+    "INSERT INTO sandbox_daily (app_id, day, count) VALUES (?, ?, ?)"
+    " ON CONFLICT(app_id, day) DO UPDATE SET count = sandbox_daily.count + excluded.count"
+    " WHERE sandbox_daily.count + excluded.count <= ? RETURNING count"
+)
 
 
 def take_sandbox(store: Store, app_id: str, day: str, quota: int) -> int | None:
@@ -73,11 +84,19 @@ def take_sandbox(store: Store, app_id: str, day: str, quota: int) -> int | None:
 
 
 def take_sandbox_many(store: Store, app_id: str, day: str, quota: int, n: int) -> list[int | None]:
-    """`take_sandbox` for `n` requests in a row, in two statements: each one's number that day, in
-    order, and None for each past the quota. Caller holds the write transaction (BEGIN IMMEDIATE;
-    on PostgreSQL the row is locked), so no other worker can count between the read and the increment."""
+    """`take_sandbox` for `n` requests in a row: each one's number that day, in order, and None for
+    each past the quota. Caller holds the write transaction (BEGIN IMMEDIATE; on PostgreSQL the row
+    is locked), so no other worker can count between the read and the increment."""
     if n == 1:
         return [take_sandbox(store, app_id, day, quota)]
+    if n <= quota:
+        # The usual batch fits under the quota whole: one UPSERT counts it and its new count gives
+        # every number; it changes nothing (no row returned) when the batch would cross the quota.
+        fits = store.conn.execute(_SANDBOX_ADD_IF_FITS, (app_id, day, n, quota)).fetchone()
+        if fits is not None:
+            first = int(fits[0]) - n + 1
+            numbers: list[int | None] = list(range(first, first + n))
+            return numbers
     row = store.conn.execute(store.for_update(_SANDBOX_ROW), (app_id, day)).fetchone()
     if row is None and store.dialect == "postgres":
         # Replicas do not share a write lock: the row must exist before it can be locked.
