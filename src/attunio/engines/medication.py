@@ -156,13 +156,11 @@ def _baseline_day(item: Assessment, start: datetime) -> bool:
     return when(item) < start or when(item).date() == start.date()
 
 
-def _has_percent(baseline: float) -> bool:
+def _percent(pct: int, word: str, baseline: float) -> str:
     # Design choice: a percentage of a baseline under one point (scores are whole points) says
     # nothing and can be astronomically large, so the change is then described without one.
-    return baseline >= 1
-
-
-def _no_percent(baseline: float) -> str:
+    if baseline >= 1:
+        return f"{pct}% {word}"
     return "from a zero baseline" if baseline == 0 else "from a baseline below one point"
 
 
@@ -230,13 +228,12 @@ def _compare(rx: Prescription, start: datetime, series: Series, p: MedicationPar
                    "response now (loss of response) — review the regimen.")
     elif kind == "worse":
         tone = "elevated"
-        rise = f"{pct}% increase" if _has_percent(before.score) else _no_percent(before.score)
+        rise = _percent(pct, "increase", before.score)
         detail = f"{name} worsened {was}→{now_} ({rise}) since {drug} started."
         summary = f"On {drug}, {name} worsened from {was} to {now_} ({rise}); review the regimen."
     else:
         tone = "neutral" if early else "watch"
-        change = (f"{pct}% {'reduction' if reduction >= 0 else 'increase'}" if _has_percent(before.score)
-                  else _no_percent(before.score))
+        change = _percent(pct, "reduction" if reduction >= 0 else "increase", before.score)
         if meaningful:
             why = f"below the {fmt(p.partial_reduction * 100)}% partial-response threshold"
         else:
