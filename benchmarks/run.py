@@ -357,6 +357,12 @@ def targets(report: dict[str, Any]) -> list[tuple[str, str, bool]]:
     if full:
         out.append(("full path ≥ 0.8× bare Litestar (req/s)", ", ".join(f"{r['key']} {r['x_bare']:.2f}×" for r in full),
                     all(r["x_bare"] >= 0.8 for r in full)))
+        # cpu_x_bare is appliance µs ÷ bare µs per answer; the target reads as bare ÷ appliance.
+        cpu = [r for r in full if r.get("cpu_x_bare")]
+        if cpu:
+            out.append(("full path ≥ 0.85× bare Litestar (server CPU per answer)",
+                        ", ".join(f"{r['key']} {1 / r['cpu_x_bare']:.2f}×" for r in cpu),
+                        all(1 / r["cpu_x_bare"] >= 0.85 for r in cpu)))
         out.append(("full path ≥ 1.5× FastAPI + pydantic (req/s)",
                     ", ".join(f"{r['key']} {r['x_fastapi']:.2f}×" for r in full),
                     all(r["x_fastapi"] >= 1.5 for r in full)))

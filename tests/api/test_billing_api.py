@@ -135,3 +135,26 @@ def test_ping_with_a_live_key_reports_the_license_state(http: TestClient[Any], b
     clock.advance(days=2)
     grace = http.get("/v1/ping", headers=headers).json()["data"]["license"]
     assert grace["status"] == "grace" and grace["graceDaysLeft"] == 6
+
+
+def test_a_sandbox_call_over_quota_is_refused_even_when_its_engine_would_fail(
+    http: TestClient[Any], billing_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine runs while the quota write is pending (api/routes.py); the refusal still wins, and
+    an admitted call whose engine fails is counted, as before the engine ran first."""
+    from attunio.api import routes
+
+    def failing(*_args: Any) -> bytes:
+        raise RuntimeError("engine failure")
+
+    headers = key(billing_store, "test")
+    with monkeypatch.context() as patched:
+        patched.setattr(routes, "_analyze", failing)
+        failed = http.post(PATH, json=BODY, headers=headers)
+    assert failed.status_code == 500 and failed.json()["error"]["code"] == "server_error"
+    assert http.post(PATH, json=BODY, headers=headers).headers["X-RateLimit-Remaining"] == "1"
+    assert http.post(PATH, json=BODY, headers=headers).headers["X-RateLimit-Remaining"] == "0"
+    monkeypatch.setattr(routes, "_analyze", failing)
+    refused = http.post(PATH, json=BODY, headers=headers)
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited"
+    assert "engine failure" not in refused.text

@@ -59,17 +59,30 @@ async def answer(runtime: Runtime, spec: EngineSpec, principal: Principal, body:
         issues = [{"path": i.path, "message": i.message} for i in exc.issues]
         raise ApiError("invalid_request", exc.message, issues=issues) from None
     verdict = runtime.billing.admit(principal, now)
-    if isinstance(verdict, asyncio.Future):  # a sandbox call: decided once its quota write is committed
-        verdict = await verdict
-    headers = admission_headers(verdict)
-    model, params = runtime.models.active(spec.key)
-    data = _encode({"ok": True, "data": spec.analyze(request, params, now, model)})
+    if isinstance(verdict, asyncio.Future):
+        # A sandbox call is decided once its quota write is committed, at the end of this turn. The
+        # engine is pure, so it runs meanwhile and a refused call's answer is dropped unseen; the
+        # turn's answers then leave together after the commit, as live ones do (docs/performance.md).
+        try:
+            data = _analyze(runtime, spec, request, now)
+        except Exception:
+            admission_headers(await verdict)  # a quota refusal is reported before the call's own error
+            raise
+        headers = admission_headers(await verdict)
+    else:
+        headers = admission_headers(verdict)
+        data = _analyze(runtime, spec, request, now)
     counted = runtime.billing.record(principal, spec.key, now)
     if counted is not None:
         await counted
     if context.cors_origin is not None:
         headers = [*(headers or ()), *raw_headers(cors_headers(context.cors_origin))]
     return data, headers
+
+
+def _analyze(runtime: Runtime, spec: EngineSpec, request: Any, now: datetime) -> bytes:
+    model, params = runtime.models.active(spec.key)
+    return _encode({"ok": True, "data": spec.analyze(request, params, now, model)})
 
 
 @get("/v1/ping", sync_to_thread=False)
