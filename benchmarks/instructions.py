@@ -11,6 +11,7 @@ subtracted, so start-up is not counted. uvicorn's HTTP parsing and the socket ar
     python -m benchmarks.instructions                 # both keys, Digital MSE
     python -m benchmarks.instructions --engine relapse_risk --key live
     python -m benchmarks.instructions --metrics       # with /metrics on: every answer counted
+    PYTHONHASHSEED=1 python -m benchmarks.instructions   # another hash seed (the default is 0)
 
 Needs valgrind (Debian package). `--drive` is the in-process driver itself, run under callgrind.
 """
@@ -80,7 +81,9 @@ async def _drive(requests: int, key: str, engine: str, log_file: Path, *, metere
 def _count(inst: instance.Instance, key: str, engine: str, requests: int, work: Path, *,
            metered: bool = True) -> int:
     out = work / f"callgrind.{engine}.{requests}.{metered}"
-    env = harness.python_env(inst.env)
+    # String hashes are randomised per process, and the dict probing they lead to moved one tree's
+    # count by about ±2,000; with one seed two runs agree within about 500 (docs/performance.md).
+    env = {**harness.python_env(inst.env), "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}
     cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", harness.appliance_python(), "-m",
            "benchmarks.instructions", "--drive", "--requests", str(requests), "--key-value", key,
            "--engine", engine, "--log-file", str(work / "access.log"), *([] if metered else ["--unmetered"])]

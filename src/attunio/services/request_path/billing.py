@@ -1,8 +1,8 @@
 """Admission and metering on the request path: sandbox quota for test keys, license for live keys.
 
-`Billing.admit` runs before the engine and gives a verdict (`SandboxAdmitted`, `QuotaUsedUp`,
-`LiveAdmitted`, `LiveRefused`; a sandbox call's once its write is committed); the HTTP layer
-decides what status and headers each becomes.
+`Billing.admit` gives a verdict before a call is answered (`SandboxAdmitted`, `QuotaUsedUp`,
+`LiveAdmitted`, `LiveRefused`; a sandbox call's once its write is committed, while the engine runs);
+the HTTP layer decides what status and headers each becomes.
 `record` runs after a successful answer and before it is sent, so a counted call is never lost.
 
 Which requests count. Sandbox: every request with a test key that is authenticated, well formed
