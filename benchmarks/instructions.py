@@ -82,7 +82,7 @@ def _count(inst: instance.Instance, key: str, engine: str, requests: int, work: 
            metered: bool = True) -> int:
     out = work / f"callgrind.{engine}.{requests}.{metered}"
     # String hashes are randomised per process, and the dict probing they lead to moved one tree's
-    # count by about ±2,000; with one seed two runs agree within about 500 (docs/performance.md).
+    # count by about ±2,000; with one seed runs agree within about 1,000 (docs/performance.md).
     env = {**harness.python_env(inst.env), "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}
     cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", harness.appliance_python(), "-m",
            "benchmarks.instructions", "--drive", "--requests", str(requests), "--key-value", key,

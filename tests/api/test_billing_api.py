@@ -141,7 +141,7 @@ def test_a_sandbox_call_over_quota_is_refused_even_when_its_engine_would_fail(
     http: TestClient[Any], billing_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The engine runs while the quota write is pending (api/routes.py); the refusal still wins, and
-    an admitted call whose engine fails is counted, as before the engine ran first."""
+    an admitted call whose engine fails is counted, as when the engine ran after the commit."""
     from attunio.api import routes
 
     def failing(*_args: Any) -> bytes:
